@@ -1,0 +1,61 @@
+//! House code generation for the marketplace clients.
+//!
+//! One place holds how a spec becomes a client ([`generate`]): the house spec rules
+//! ([`lint`]), the progenitor settings, the tolerant enums, the runtime hooks, the
+//! replay dispatcher and the API-surface rendering. Every client's `build.rs` calls
+//! [`build_script`]; `cargo xtask` calls [`generate`] and [`lint::lint`] directly, so
+//! the build and the CI gate can never disagree.
+
+pub mod enums;
+mod generate;
+pub mod lint;
+mod replay;
+pub mod spec;
+pub mod surface;
+
+use std::path::{Path, PathBuf};
+
+pub use generate::{Generated, generate};
+pub use spec::{Finding, Spec};
+
+/// The folder holding the specs, from a crate directory two levels below the root.
+pub fn specs_dir(manifest_dir: &Path) -> PathBuf {
+    manifest_dir.join("../../specs")
+}
+
+/// The body of every client crate's `build.rs`: generates `specs/<name>.yaml` into
+/// `OUT_DIR` (`client.rs`, `replay.rs`) or fails the build with the findings.
+pub fn build_script(name: &str) {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("run by cargo"));
+    let path = specs_dir(&manifest_dir).join(format!("{name}.yaml"));
+    println!("cargo:rerun-if-changed={}", path.display());
+
+    let generated = Spec::load(&path)
+        .map_err(|f| vec![f])
+        .and_then(|spec| generate(&spec));
+    match generated {
+        Ok(generated) => {
+            for (file, text) in [
+                ("client.rs", &generated.client),
+                ("replay.rs", &generated.replay),
+            ] {
+                if let Err(e) = std::fs::write(out_dir.join(file), text) {
+                    eprintln!("error: cannot write {file} to OUT_DIR: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Err(findings) => {
+            eprintln!(
+                "error: specs/{name}.yaml cannot be generated ({} problem(s)):",
+                findings.len()
+            );
+            for finding in &findings {
+                eprintln!("  {finding}");
+            }
+            eprintln!("Fix the spec; `cargo xtask check` lists the same findings.");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! The house spec rules, checked before progenitor sees a spec.
+//!
+//! progenitor 0.15 panics or silently mis-generates on several spec patterns (see
+//! `ARCHITECTURE.md`, "House spec rules"). Each rule here turns one of those into a
+//! finding that names the file, the JSON pointer and the rule, and some rules keep
+//! the specs reviewable (descriptions, named schemas).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::spec::{Finding, Spec, pointer};
+
+/// HTTP methods an OpenAPI path item may hold.
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Media type of request bodies progenitor cannot generate; such operations are
+/// written by hand in the client crate on top of the runtime's multipart sender.
+pub const MULTIPART: &str = "multipart/form-data";
+
+/// One operation of a spec, with where it sits.
+#[derive(Clone, Debug)]
+pub struct Operation<'a> {
+    /// Path template, e.g. `/messages/{id}`.
+    pub path: &'a str,
+    /// Lower-case method.
+    pub method: &'a str,
+    /// The operation object.
+    pub value: &'a Value,
+    /// JSON pointer to the operation object.
+    pub pointer: String,
+}
+
+impl Operation<'_> {
+    /// The `operationId`, or `""`.
+    pub fn id(&self) -> &str {
+        self.value["operationId"].as_str().unwrap_or_default()
+    }
+
+    /// Whether the request body is multipart (hand-written operation).
+    pub fn is_handwritten(&self) -> bool {
+        self.value["requestBody"]["content"]
+            .as_object()
+            .is_some_and(|content| content.contains_key(MULTIPART))
+    }
+
+    /// Path-item and operation parameters (`$ref`s resolved), with their pointers.
+    pub fn parameters<'s>(&'s self, doc: &'s Value) -> Vec<(&'s Value, String)> {
+        let item_pointer = pointer(["paths", self.path]);
+        let mut out = Vec::new();
+        for (list, base) in [
+            (
+                &doc["paths"][self.path]["parameters"],
+                format!("{item_pointer}/parameters"),
+            ),
+            (
+                &self.value["parameters"],
+                format!("{}/parameters", self.pointer),
+            ),
+        ] {
+            for (i, p) in list.as_array().into_iter().flatten().enumerate() {
+                out.push((resolve(doc, p), format!("{base}/{i}")));
+            }
+        }
+        out
+    }
+}
+
+/// Every operation of the document, in path then method order.
+pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in METHODS {
+            if let Some(op) = item.get(*method) {
+                out.push(Operation {
+                    path,
+                    method,
+                    value: op,
+                    pointer: pointer(["paths", path.as_str(), method]),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Follows a local `$ref` (`#/components/parameters/X`, `#/components/responses/X`);
+/// anything else is returned as is.
+pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
+        Some(target) if !target.starts_with("/components/schemas/") => {
+            doc.pointer(target).unwrap_or(value)
+        }
+        _ => value,
+    }
+}
+
+/// `#/components/schemas/Name` → `Name`.
+pub fn schema_ref_name(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
+}
+
+/// Checks every house rule; an empty result means progenitor can be called safely.
+pub fn lint(spec: &Spec) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let doc = &spec.document;
+    let mut f = |pointer: String, rule: &'static str, message: String| {
+        findings.push(spec.finding(pointer, rule, message))
+    };
+
+    match doc["openapi"].as_str() {
+        Some(v) if v.starts_with("3.0.") => {}
+        other => f(
+            "/openapi".into(),
+            "openapi-3.0",
+            format!(
+                "progenitor reads OpenAPI 3.0.x only; found {other:?} (write `openapi: 3.0.3`)"
+            ),
+        ),
+    }
+    if doc["servers"]
+        .as_array()
+        .is_none_or(|s| s.is_empty() || s.iter().any(|s| s["url"].as_str().is_none()))
+    {
+        f(
+            "/servers".into(),
+            "servers",
+            "declare at least one server with a `url` (the first is the default base URL)".into(),
+        );
+    }
+    if doc["info"]["description"]
+        .as_str()
+        .is_none_or(str::is_empty)
+    {
+        f(
+            "/info/description".into(),
+            "description",
+            "describe the API in `info.description`".into(),
+        );
+    }
+
+    let schemas = doc["components"]["schemas"].as_object();
+    for (name, schema) in schemas.into_iter().flatten() {
+        let at = pointer(["components", "schemas", name]);
+        if !is_pascal_case(name) {
+            f(
+                at.clone(),
+                "schema-name",
+                format!(
+                    "schema names are PascalCase (they become Rust type names); `{name}` is not"
+                ),
+            );
+        }
+        if schema["description"].as_str().is_none_or(str::is_empty) {
+            f(
+                at.clone(),
+                "description",
+                format!("schema `{name}` needs a description"),
+            );
+        }
+        walk_schema(schema, &at, true, &mut f);
+    }
+    walk_refs(doc, doc, "", &mut f);
+
+    let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut error_schemas = BTreeSet::new();
+    for op in operations(doc) {
+        let at = &op.pointer;
+        let id = op.id();
+        if id.is_empty() {
+            f(
+                at.clone(),
+                "operation-id",
+                "every operation needs an `operationId` (it names the Rust method)".into(),
+            );
+        } else if !is_snake_case(id) {
+            f(
+                format!("{at}/operationId"),
+                "operation-id",
+                format!("operationIds are snake_case; `{id}` is not"),
+            );
+        } else if let Some(first) = seen_ids.insert(id.to_owned(), at.clone()) {
+            f(
+                format!("{at}/operationId"),
+                "operation-id",
+                format!("`{id}` is already used at {first}"),
+            );
+        }
+        if op.value["summary"].as_str().is_none_or(str::is_empty) {
+            f(
+                at.clone(),
+                "description",
+                "every operation needs a `summary`".into(),
+            );
+        }
+        lint_parameters(doc, &op, &mut f);
+        lint_request_body(&op, &mut f);
+        if let Some(name) = lint_responses(doc, &op, &mut f) {
+            error_schemas.insert(name.to_owned());
+        }
+    }
+
+    for name in error_schemas {
+        let at = pointer(["components", "schemas", &name]);
+        for key in ["x-error-code", "x-error-message"] {
+            let ok = doc["components"]["schemas"][&name][key]
+                .as_array()
+                .is_some_and(|ptrs| {
+                    ptrs.iter().all(|p| {
+                        p.as_str()
+                            .is_some_and(|p| p.is_empty() || p.starts_with('/'))
+                    })
+                });
+            if !ok {
+                f(
+                    at.clone(),
+                    "error-schema",
+                    format!(
+                        "error schema `{name}` needs `{key}`: a list of JSON pointers into the body (may be empty) telling the runtime where the marketplace puts its error code and message"
+                    ),
+                );
+            }
+        }
+    }
+    findings
+}
+
+fn lint_parameters(
+    doc: &Value,
+    op: &Operation<'_>,
+    f: &mut impl FnMut(String, &'static str, String),
+) {
+    let params = op.parameters(doc);
+    let mut declared_path = BTreeSet::new();
+    for (param, at) in &params {
+        let name = param["name"].as_str().unwrap_or_default();
+        match param["in"].as_str() {
+            Some("cookie") => f(
+                at.clone(),
+                "parameter-location",
+                format!("cookie parameter `{name}`: progenitor cannot send cookies"),
+            ),
+            Some("path") => {
+                declared_path.insert(name);
+            }
+            _ => {}
+        }
+        if param.get("schema").is_none() {
+            f(
+                at.clone(),
+                "parameter-schema",
+                format!("parameter `{name}` needs a `schema` (`content` is not supported)"),
+            );
+        }
+        if param["description"].as_str().is_none_or(str::is_empty) {
+            f(
+                at.clone(),
+                "description",
+                format!("parameter `{name}` needs a description"),
+            );
+        }
+    }
+    for segment in op.path.split('/') {
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
+            && !declared_path.contains(name)
+        {
+            f(
+                op.pointer.clone(),
+                "path-parameters",
+                format!("path template `{{{name}}}` has no `in: path` parameter"),
+            );
+        }
+    }
+}
+
+fn lint_request_body(op: &Operation<'_>, f: &mut impl FnMut(String, &'static str, String)) {
+    let Some(content) = op.value["requestBody"].get("content") else {
+        return;
+    };
+    let at = format!("{}/requestBody/content", op.pointer);
+    let media: Vec<&String> = content
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .collect();
+    if media.len() != 1 {
+        f(
+            at,
+            "one-request-media-type",
+            format!("exactly one request media type is supported; found {media:?}"),
+        );
+        return;
+    }
+    let media_type = media[0].as_str();
+    if media_type != "application/json" && media_type != MULTIPART {
+        f(
+            at.clone(),
+            "request-media-type",
+            format!(
+                "request bodies are `application/json` (or `{MULTIPART}`, written by hand); found `{media_type}`"
+            ),
+        );
+    }
+    if media_type == "application/json" && schema_ref_name(&content[media_type]["schema"]).is_none()
+    {
+        f(format!("{at}/{}/schema", crate::spec::escape(media_type)), "named-schemas", "request body schemas are `$ref`s to `components/schemas` (inline schemas get unstable generated names)".into());
+    }
+}
+
+/// Checks the responses; returns the shared error schema name if there is one.
+fn lint_responses<'a>(
+    doc: &'a Value,
+    op: &Operation<'a>,
+    f: &mut impl FnMut(String, &'static str, String),
+) -> Option<&'a str> {
+    let responses = op.value["responses"].as_object();
+    let at = format!("{}/responses", op.pointer);
+    let mut success: BTreeSet<Option<&str>> = BTreeSet::new();
+    let mut errors: BTreeSet<Option<&str>> = BTreeSet::new();
+    let (mut has_4xx, mut has_5xx) = (false, false);
+    for (code, response) in responses.into_iter().flatten() {
+        let at = format!("{at}/{code}");
+        if code == "default" {
+            f(
+                at,
+                "no-default-response",
+                "`default` counts as both success and error for progenitor; use `4XX`/`5XX`".into(),
+            );
+            continue;
+        }
+        let schema = response_schema(resolve(doc, response), &at, f);
+        match code.chars().next() {
+            Some('2') => {
+                success.insert(schema);
+            }
+            Some(c @ ('4' | '5')) => {
+                has_4xx |= c == '4';
+                has_5xx |= c == '5';
+                errors.insert(schema);
+            }
+            _ => f(
+                at,
+                "status-codes",
+                format!("only 2xx, 4xx and 5xx responses are modelled; found `{code}`"),
+            ),
+        }
+    }
+    if success.len() != 1 {
+        f(
+            at.clone(),
+            "one-success-schema",
+            format!(
+                "all 2xx responses must share one schema (or all be empty): progenitor panics otherwise; found {success:?}"
+            ),
+        );
+    }
+    if !(has_4xx && has_5xx) {
+        f(at.clone(), "errors-documented", "document errors with `4XX` and `5XX` (or specific codes) pointing at the spec's error schema".into());
+    }
+    match errors.iter().collect::<Vec<_>>().as_slice() {
+        [Some(name)] => Some(name),
+        [] => None,
+        found => {
+            f(
+                at,
+                "one-error-schema",
+                format!(
+                    "all error responses must share one `$ref` schema, none without a body: progenitor panics otherwise; found {found:?}"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The response's schema name (`None` for no body); reports inline schemas and
+/// non-JSON media types.
+fn response_schema<'a>(
+    response: &'a Value,
+    at: &str,
+    f: &mut impl FnMut(String, &'static str, String),
+) -> Option<&'a str> {
+    if response["description"].as_str().is_none() {
+        f(
+            at.to_owned(),
+            "description",
+            "every response needs a description".into(),
+        );
+    }
+    let content = response.get("content")?.as_object()?;
+    if content.len() != 1 {
+        f(
+            format!("{at}/content"),
+            "one-response-media-type",
+            "exactly one media type per response".into(),
+        );
+    }
+    let (media_type, media) = content.iter().next()?;
+    if !is_json_media_type(media_type) {
+        f(
+            format!("{at}/content"),
+            "response-media-type",
+            format!(
+                "responses are JSON (`application/json` or `application/*+json`); found `{media_type}`"
+            ),
+        );
+    }
+    let name = schema_ref_name(&media["schema"]);
+    if name.is_none() {
+        f(
+            format!("{at}/content/{}/schema", crate::spec::escape(media_type)),
+            "named-schemas",
+            "response schemas are `$ref`s to `components/schemas`".into(),
+        );
+    }
+    name
+}
+
+/// `application/json` or a structured-syntax `+json` type such as
+/// `application/problem+json` (normalised to `application/json` for progenitor).
+pub fn is_json_media_type(media_type: &str) -> bool {
+    media_type == "application/json"
+        || media_type
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// Rules inside schemas: no 3.1 type arrays, string enums only as named schemas.
+fn walk_schema(
+    schema: &Value,
+    at: &str,
+    is_component_root: bool,
+    f: &mut impl FnMut(String, &'static str, String),
+) {
+    let Some(object) = schema.as_object() else {
+        return;
+    };
+    if let Some(t) = object.get("type")
+        && !t.is_string()
+    {
+        f(format!("{at}/type"), "openapi-3.0", "`type` is a single string in OpenAPI 3.0; use `nullable: true` instead of a type array".into());
+    }
+    if object.contains_key("enum") {
+        if object.get("type").and_then(Value::as_str) != Some("string") {
+            f(
+                format!("{at}/enum"),
+                "string-enums",
+                "only `type: string` enums are supported (they become tolerant enums)".into(),
+            );
+        } else if !is_component_root {
+            f(format!("{at}/enum"), "named-enums", "declare string enums as their own schema in `components/schemas` and `$ref` them: only named enums become forward-compatible Rust enums".into());
+        }
+    }
+    for key in ["properties", "patternProperties"] {
+        for (name, child) in object
+            .get(key)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            walk_schema(
+                child,
+                &format!("{at}/{key}/{}", crate::spec::escape(name)),
+                false,
+                f,
+            );
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child) = object.get(key) {
+            walk_schema(child, &format!("{at}/{key}"), false, f);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for (i, child) in object
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            walk_schema(child, &format!("{at}/{key}/{i}"), false, f);
+        }
+    }
+}
+
+/// Every `$ref` must point at something in `components` of this document.
+fn walk_refs(
+    doc: &Value,
+    value: &Value,
+    at: &str,
+    f: &mut impl FnMut(String, &'static str, String),
+) {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                let resolves = target
+                    .strip_prefix('#')
+                    .filter(|t| t.starts_with("/components/"))
+                    .is_some_and(|t| doc.pointer(t).is_some());
+                if !resolves {
+                    f(
+                        at.to_owned(),
+                        "refs-resolve",
+                        format!(
+                            "`$ref: {target}` does not point into this document's `components`"
+                        ),
+                    );
+                }
+            }
+            for (k, v) in map {
+                walk_refs(doc, v, &format!("{at}/{}", crate::spec::escape(k)), f);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                walk_refs(doc, v, &format!("{at}/{i}"), f);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_snake_case(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_pascal_case(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+}

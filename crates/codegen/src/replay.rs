@@ -1,0 +1,85 @@
+//! Renders the fixture-replay dispatcher of a client.
+//!
+//! For every operation it emits a function that takes a `Call` (the recorded
+//! request's arguments as JSON, keyed by the spec's parameter names), decodes each
+//! argument into the exact type the generated builder setter takes (read from the
+//! generated code, so they cannot drift), calls `send()` and wraps the result.
+
+use quote::{format_ident, quote};
+
+use crate::lint::operations;
+use crate::spec::Spec;
+use crate::surface::{builder, normalize};
+
+/// The dispatcher's source, included as `generated::replay` under the `replay` feature.
+pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
+    let doc = &spec.document;
+    let mut arms = Vec::new();
+    let mut functions = Vec::new();
+    for op in operations(doc) {
+        let id = op.id();
+        let method = format_ident!("{}", id);
+        if handwritten.iter().any(|h| h == id) {
+            // Hand-written operations replay through the crate's own function of the same name.
+            arms.push(
+                quote! { #id => super::super::handwritten::replay::#method(client, call).await, },
+            );
+            continue;
+        }
+        let Some(b) = builder(file, id) else { continue };
+        let params = op.parameters(doc);
+        let mut steps = Vec::new();
+        for setter in &b.setters {
+            let name = format_ident!("{}", setter.name);
+            let ty = &setter.ty;
+            if setter.name == "body" {
+                steps.push(quote! {
+                    if let Some(value) = call.body::<#ty>()? { request = request.body(value); }
+                });
+                continue;
+            }
+            let Some((param, _)) = params.iter().find(|(p, _)| {
+                normalize(p["name"].as_str().unwrap_or_default()) == normalize(&setter.name)
+            }) else {
+                continue;
+            };
+            let wire = param["name"].as_str().unwrap_or_default();
+            let location = match param["in"].as_str() {
+                Some("path") => quote! { Location::Path },
+                Some("header") => quote! { Location::Header },
+                _ => quote! { Location::Query },
+            };
+            steps.push(quote! {
+                if let Some(value) = call.arg::<#ty>(#location, #wire)? { request = request.#name(value); }
+            });
+        }
+        arms.push(quote! { #id => #method(client, call).await, });
+        functions.push(quote! {
+            async fn #method(client: &Client, call: &Call) -> Result<Outcome, String> {
+                #[allow(unused_mut)]
+                let mut request = client.#method();
+                #(#steps)*
+                Ok(Outcome::from_result(request.send().await))
+            }
+        });
+    }
+    let spec_path = &spec.display_path;
+    let tokens = quote! {
+        #[allow(unused_imports)]
+        use ::marketplace_runtime::replay::{Call, Location, Outcome};
+        #[allow(unused_imports)]
+        use super::{types, Client};
+
+        /// Replays `call` through the generated client.
+        pub async fn dispatch(client: &Client, call: &Call) -> Outcome {
+            let result = match call.operation.as_str() {
+                #(#arms)*
+                other => Err(format!("operation `{other}` is not in {}", #spec_path)),
+            };
+            result.unwrap_or_else(Outcome::BadArguments)
+        }
+
+        #(#functions)*
+    };
+    prettyplease::unparse(&syn::parse2(tokens).expect("replay dispatcher parses"))
+}

@@ -1,0 +1,54 @@
+//! The clients the harness knows, one entry per spec, each with obviously fake
+//! credentials that the fixtures record.
+
+use futures::future::BoxFuture;
+use marketplace_runtime::replay::{Call, Outcome};
+use marketplace_runtime::{Auth, ClientBuilder, GeneratedClient};
+
+/// What a replay needs besides the call.
+#[derive(Clone, Debug)]
+pub struct ReplayContext {
+    /// The mock server's URL plus the spec's base path.
+    pub base_url: String,
+    /// The fixture's clock (Unix seconds), for signed requests.
+    pub now: Option<i64>,
+}
+
+/// A spec's client, as the harness drives it.
+pub struct Marketplace {
+    /// Spec name (`specs/<name>.yaml`).
+    pub name: &'static str,
+    /// Builds the client against the mock and replays one call.
+    pub replay: fn(ReplayContext, Call) -> BoxFuture<'static, Outcome>,
+}
+
+/// The fake Lectronz API key every Lectronz fixture records.
+pub const LECTRONZ_FAKE_API_KEY: &str = "fake-lectronz-api-key";
+
+/// Every registered client.
+pub const MARKETPLACES: &[Marketplace] = &[Marketplace {
+    name: "lectronz",
+    replay: |cx, call| {
+        Box::pin(async move {
+            let client = match build::<marketplace_lectronz::Client>(
+                &cx,
+                Auth::bearer(LECTRONZ_FAKE_API_KEY),
+            ) {
+                Ok(client) => client,
+                Err(outcome) => return outcome,
+            };
+            marketplace_lectronz::replay::dispatch(&client, &call).await
+        })
+    },
+}];
+
+fn build<C: GeneratedClient>(cx: &ReplayContext, auth: Auth) -> Result<C, Outcome> {
+    ClientBuilder::<C>::new(cx.base_url.clone(), auth)
+        .build()
+        .map_err(|e| Outcome::BadArguments(format!("cannot build the client: {e}")))
+}
+
+/// The registered client for `spec`.
+pub fn find(spec: &str) -> Option<&'static Marketplace> {
+    MARKETPLACES.iter().find(|m| m.name == spec)
+}

@@ -1,0 +1,198 @@
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Auth;
+
+/// The generated `Client`'s inner type: what the hooks need on every request.
+///
+/// Cheap to clone (one `Arc`); its `Debug` output never contains secrets.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    marketplace: &'static str,
+    auth: Auth,
+}
+
+impl Runtime {
+    /// A runtime for `marketplace` (used in tracing spans and errors) with credentials.
+    pub fn new(marketplace: &'static str, auth: Auth) -> Self {
+        Runtime {
+            shared: Arc::new(Shared { marketplace, auth }),
+        }
+    }
+
+    /// The marketplace name this client talks to, e.g. `"lectronz"`.
+    pub fn marketplace(&self) -> &'static str {
+        self.shared.marketplace
+    }
+
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.shared.auth
+    }
+}
+
+/// Implemented by every generated client (the house code generator emits the impl),
+/// so that [`ClientBuilder`] can construct any of them.
+pub trait GeneratedClient: Sized {
+    /// Short marketplace/service name, e.g. `"lectronz"`.
+    const MARKETPLACE: &'static str;
+
+    /// Assembles a client from its parts. Prefer [`ClientBuilder`].
+    fn from_parts(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL is not an absolute `http`/`https` URL.
+    #[error("invalid base URL {url:?}: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// reqwest refused the HTTP client settings (for example no TLS backend).
+    #[error("could not build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+/// Default overall per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default TCP/TLS connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds any generated client: base URL, credentials, timeouts, user agent.
+///
+/// ```
+/// # use marketplace_runtime::{Auth, ClientBuilder, GeneratedClient, Runtime};
+/// # struct Client;
+/// # impl GeneratedClient for Client {
+/// #     const MARKETPLACE: &'static str = "example";
+/// #     fn from_parts(_: &str, _: reqwest::Client, _: Runtime) -> Self { Client }
+/// # }
+/// let client: Client = ClientBuilder::new("http://127.0.0.1:8080/api", Auth::bearer("fake-key"))
+///     .timeout(std::time::Duration::from_secs(5))
+///     .build()?;
+/// # Ok::<(), marketplace_runtime::ConfigError>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder<C> {
+    base_url: String,
+    auth: Auth,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C: GeneratedClient> ClientBuilder<C> {
+    /// Starts a builder for the API at `base_url` with `auth` on every request.
+    pub fn new(base_url: impl Into<String>, auth: Auth) -> Self {
+        ClientBuilder {
+            base_url: base_url.into(),
+            auth,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: concat!("marketplace-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
+            http: None,
+            client: PhantomData,
+        }
+    }
+
+    /// Talks to `base_url` instead (a sandbox, a proxy, or a local mock server).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Overall per-request timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default `marketplace-sdk/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Uses a caller-configured `reqwest::Client` (proxies, pools, TLS roots);
+    /// the timeout and user-agent settings of this builder are then not applied.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Validates the settings and builds the client.
+    pub fn build(self) -> Result<C, ConfigError> {
+        let base_url = normalize_base_url(&self.base_url)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent)
+                .build()
+                .map_err(ConfigError::Http)?,
+        };
+        Ok(C::from_parts(
+            &base_url,
+            http,
+            Runtime::new(C::MARKETPLACE, self.auth),
+        ))
+    }
+}
+
+/// Generated clients append paths to the base URL verbatim, so a trailing `/`
+/// would produce `//`; a relative or non-HTTP URL would fail on every call.
+fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("a base URL cannot carry a query or fragment"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_trailing_slash_is_trimmed() {
+        assert_eq!(
+            normalize_base_url("https://lectronz.com/api/v1/").unwrap(),
+            "https://lectronz.com/api/v1"
+        );
+    }
+
+    #[test]
+    fn relative_and_non_http_base_urls_are_rejected() {
+        for bad in ["/api/v1", "ftp://example.com", "https://x.test/api?x=1", ""] {
+            let err = normalize_base_url(bad).unwrap_err();
+            assert!(err.to_string().contains("invalid base URL"), "{bad}: {err}");
+        }
+    }
+}

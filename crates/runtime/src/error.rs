@@ -1,0 +1,429 @@
+use std::time::{Duration, SystemTime};
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// `Result` with the runtime's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Implemented for each spec's error schema so that [`Error`] can expose the
+/// marketplace's own error code and message whatever the body's shape.
+pub trait ApiErrorBody: serde::Serialize {
+    /// The marketplace's machine-readable error code or title, if the body has one.
+    fn code(&self) -> Option<String>;
+    /// A human-readable message, if the body has one.
+    fn message(&self) -> Option<String>;
+}
+
+/// The first of `pointers` (JSON pointers into `body` serialized as JSON) that
+/// holds a string or a number, as text. The generated `ApiErrorBody` impls use it
+/// with the pointers each spec lists in `x-error-code` / `x-error-message`.
+pub fn text_at<T: serde::Serialize>(body: &T, pointers: &[&str]) -> Option<String> {
+    let value = serde_json::to_value(body).ok()?;
+    pointers
+        .iter()
+        .find_map(|pointer| match value.pointer(pointer)? {
+            serde_json::Value::String(text) if !text.is_empty() => Some(text.clone()),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        })
+}
+
+/// The one error type of every marketplace client.
+///
+/// It is opaque on purpose (new failure kinds are not breaking changes); ask it
+/// questions with the predicates and accessors. Every generated call's error
+/// (`progenitor_client::Error<E>` for the spec's error schema `E`) converts into it
+/// with `?`, so application code handles every marketplace the same way:
+/// `if err.is_rate_limited() { sleep(err.retry_after()) }`.
+///
+/// Neither `Debug` nor `Display` ever contains credentials: requests are not kept,
+/// only statuses, response headers of interest and (truncated) response bodies.
+pub struct Error {
+    kind: Kind,
+}
+
+enum Kind {
+    /// Rejected before anything was sent.
+    InvalidRequest(String),
+    /// Connecting, sending or reading failed (includes timeouts).
+    Transport(reqwest::Error),
+    /// The marketplace answered with a documented error status and body.
+    Api(Box<ApiFailure>),
+    /// A response arrived but its body does not match the spec.
+    Decode {
+        status: Option<StatusCode>,
+        reason: String,
+        body_excerpt: String,
+    },
+    /// A status the spec does not document.
+    UnexpectedStatus {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        request_id: Option<String>,
+    },
+    /// A hook refused or failed the call.
+    Hook(String),
+    /// The client could not be built.
+    Config(crate::ConfigError),
+}
+
+struct ApiFailure {
+    status: StatusCode,
+    code: Option<String>,
+    message: Option<String>,
+    body: serde_json::Value,
+    retry_after: Option<Duration>,
+    request_id: Option<String>,
+}
+
+/// How much of an unexpected body an error keeps for diagnostics.
+const BODY_EXCERPT_BYTES: usize = 512;
+
+/// Response headers that carry a request id, in order of preference.
+const REQUEST_ID_HEADERS: &[&str] = &["x-request-id", "x-correlation-id", "request-id"];
+
+impl Error {
+    /// An error for a request rejected before sending (bad argument, invalid input).
+    pub fn invalid_request(reason: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::InvalidRequest(reason.into()),
+        }
+    }
+
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match &self.kind {
+            Kind::Api(failure) => Some(failure.status),
+            Kind::UnexpectedStatus { status, .. } => Some(*status),
+            Kind::Decode { status, .. } => *status,
+            Kind::Transport(e) => e.status(),
+            Kind::InvalidRequest(_) | Kind::Hook(_) | Kind::Config(_) => None,
+        }
+    }
+
+    /// 429 Too Many Requests, or Yandex Market's 420 "Method Failure" quota answer.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status()
+            .is_some_and(|s| s == StatusCode::TOO_MANY_REQUESTS || s.as_u16() == 420)
+    }
+
+    /// 404 Not Found.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// 401 Unauthorized or 403 Forbidden: the credentials are missing, wrong or lack access.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
+    }
+
+    /// The request timed out (connect or overall timeout).
+    pub fn is_timeout(&self) -> bool {
+        matches!(&self.kind, Kind::Transport(e) if e.is_timeout())
+    }
+
+    /// The connection could not be established, so the request never reached the server.
+    pub fn is_connect(&self) -> bool {
+        matches!(&self.kind, Kind::Transport(e) if e.is_connect())
+    }
+
+    /// The response body did not decode into the spec's type.
+    pub fn is_decode(&self) -> bool {
+        matches!(self.kind, Kind::Decode { .. })
+    }
+
+    /// The request was rejected before anything was sent.
+    pub fn is_invalid_request(&self) -> bool {
+        matches!(self.kind, Kind::InvalidRequest(_))
+    }
+
+    /// How long the server asked us to wait (`Retry-After`, seconds or HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match &self.kind {
+            Kind::Api(failure) => failure.retry_after,
+            Kind::UnexpectedStatus { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The marketplace's own error code or title, when its error body has one.
+    pub fn code(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Api(failure) => failure.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The marketplace's own error message, when its error body has one.
+    pub fn message(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Api(failure) => failure.message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The decoded error body as JSON, for marketplace-specific details.
+    pub fn body(&self) -> Option<&serde_json::Value> {
+        match &self.kind {
+            Kind::Api(failure) => Some(&failure.body),
+            _ => None,
+        }
+    }
+
+    /// The request id the marketplace returned, if any (for support tickets).
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Api(failure) => failure.request_id.as_deref(),
+            Kind::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl<E: ApiErrorBody> From<GeneratedError<E>> for Error {
+    fn from(error: GeneratedError<E>) -> Self {
+        let kind = match error {
+            GeneratedError::InvalidRequest(reason) => Kind::InvalidRequest(reason),
+            GeneratedError::CommunicationError(e)
+            | GeneratedError::InvalidUpgrade(e)
+            | GeneratedError::ResponseBodyError(e) => Kind::Transport(e),
+            GeneratedError::ErrorResponse(response) => Kind::Api(Box::new(api_failure(response))),
+            GeneratedError::InvalidResponsePayload(body, e) => Kind::Decode {
+                status: None,
+                reason: e.to_string(),
+                body_excerpt: excerpt(&body),
+            },
+            GeneratedError::UnexpectedResponse(response) => Kind::UnexpectedStatus {
+                status: response.status(),
+                retry_after: retry_after(response.headers(), SystemTime::now()),
+                request_id: request_id(response.headers()),
+            },
+            GeneratedError::Custom(reason) => Kind::Hook(reason),
+        };
+        Error { kind }
+    }
+}
+
+impl From<crate::ConfigError> for Error {
+    fn from(error: crate::ConfigError) -> Self {
+        Error {
+            kind: Kind::Config(error),
+        }
+    }
+}
+
+fn api_failure<E: ApiErrorBody>(response: ResponseValue<E>) -> ApiFailure {
+    let status = response.status();
+    let retry_after = retry_after(response.headers(), SystemTime::now());
+    let request_id = request_id(response.headers());
+    let body = response.into_inner();
+    ApiFailure {
+        status,
+        code: body.code(),
+        message: body.message(),
+        body: serde_json::to_value(&body).unwrap_or(serde_json::Value::Null),
+        retry_after,
+        request_id,
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = SystemTime::from(at.with_timezone(&chrono::Utc));
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned))
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let cut = body.len().min(BODY_EXCERPT_BYTES);
+    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
+    if body.len() > cut {
+        text.push_str(&format!("… ({} bytes in all)", body.len()));
+    }
+    text
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::InvalidRequest(reason) => {
+                write!(f, "invalid request (nothing was sent): {reason}")
+            }
+            Kind::Transport(e) if e.is_timeout() => write!(f, "request timed out: {e}"),
+            Kind::Transport(e) => write!(f, "transport error: {e}"),
+            Kind::Api(failure) => {
+                write!(f, "marketplace answered {}", failure.status)?;
+                if let Some(code) = &failure.code {
+                    write!(f, " [{code}]")?;
+                }
+                if let Some(message) = &failure.message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Kind::Decode {
+                status,
+                reason,
+                body_excerpt,
+            } => {
+                write!(f, "response does not match the spec")?;
+                if let Some(status) = status {
+                    write!(f, " (status {status})")?;
+                }
+                write!(f, ": {reason}; body: {body_excerpt}")
+            }
+            Kind::UnexpectedStatus { status, .. } => {
+                write!(f, "marketplace answered with undocumented status {status}")
+            }
+            Kind::Hook(reason) => write!(f, "request refused by the client: {reason}"),
+            Kind::Config(e) => write!(f, "invalid client configuration: {e}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("message", &self.to_string());
+        if let Some(status) = self.status() {
+            d.field("status", &status.as_u16());
+        }
+        if let Some(body) = self.body() {
+            d.field("body", body);
+        }
+        if let Some(request_id) = self.request_id() {
+            d.field("request_id", &request_id);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Transport(e) => Some(e),
+            Kind::Config(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[derive(serde::Serialize)]
+    struct Body {
+        title: String,
+    }
+
+    impl ApiErrorBody for Body {
+        fn code(&self) -> Option<String> {
+            Some(self.title.clone())
+        }
+        fn message(&self) -> Option<String> {
+            None
+        }
+    }
+
+    fn error_response(status: u16, headers: &[(&'static str, &str)]) -> Error {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        let body = Body {
+            title: "Too Many Requests".into(),
+        };
+        let response = ResponseValue::new(body, StatusCode::from_u16(status).unwrap(), map);
+        Error::from(GeneratedError::ErrorResponse(response))
+    }
+
+    #[test]
+    fn api_error_exposes_status_code_body_retry_after_and_request_id() {
+        let err = error_response(429, &[("retry-after", "7"), ("x-request-id", "req-1")]);
+        assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+        assert!(err.is_rate_limited());
+        assert!(!err.is_not_found() && !err.is_auth() && !err.is_timeout());
+        assert_eq!(err.code(), Some("Too Many Requests"));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(err.request_id(), Some("req-1"));
+        assert_eq!(err.body().unwrap()["title"], "Too Many Requests");
+        assert_eq!(
+            err.to_string(),
+            "marketplace answered 429 Too Many Requests [Too Many Requests]"
+        );
+    }
+
+    #[test]
+    fn text_at_takes_the_first_pointer_that_holds_text() {
+        let body = serde_json::json!({"errors": {"detail": ""}, "error": "boom", "n": 7});
+        assert_eq!(
+            text_at(&body, &["/errors/detail", "/error"]),
+            Some("boom".into())
+        );
+        assert_eq!(text_at(&body, &["/n"]), Some("7".into()));
+        assert_eq!(text_at(&body, &["/missing"]), None);
+        assert_eq!(text_at(&body, &[]), None);
+    }
+
+    #[test]
+    fn yandex_420_counts_as_rate_limited() {
+        assert!(error_response(420, &[]).is_rate_limited());
+    }
+
+    #[test]
+    fn retry_after_accepts_an_http_date() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:30 GMT"),
+        );
+        let now =
+            SystemTime::from(chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z").unwrap());
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
+        // A date in the past means "now", not a negative wait.
+        let later = now + Duration::from_secs(3600);
+        assert_eq!(retry_after(&headers, later), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn garbage_retry_after_is_ignored() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers, SystemTime::now()), None);
+    }
+
+    #[test]
+    fn decode_errors_keep_a_truncated_excerpt_of_the_body() {
+        let body = bytes::Bytes::from(vec![b'x'; 2000]);
+        let serde_error = serde_json::from_slice::<u8>(&body).unwrap_err();
+        let err = Error::from(GeneratedError::<Body>::InvalidResponsePayload(
+            body,
+            serde_error,
+        ));
+        assert!(err.is_decode());
+        let text = err.to_string();
+        assert!(text.contains("(2000 bytes in all)"), "{text}");
+        assert!(text.len() < 700, "{}", text.len());
+    }
+}

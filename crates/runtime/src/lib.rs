@@ -1,0 +1,61 @@
+//! Hand-written runtime shared by every generated marketplace client.
+//!
+//! The generated clients (one crate per spec under `crates/`) are plain progenitor
+//! output. Everything that is not a mechanical translation of a spec lives here and
+//! plugs in through progenitor's hooks:
+//!
+//! * [`Runtime`] is the generated `Client`'s *inner type*: it carries the credentials
+//!   ([`Auth`]) and per-client settings.
+//! * [`hooks`] holds the bodies of the `ClientHooks` implementation that the house
+//!   code generator emits for every client: auth on every request, one tracing span
+//!   per operation.
+//! * [`Error`] is the one error type of every client: any `progenitor_client::Error`
+//!   converts into it with `?`.
+//! * [`tolerant_enum!`] is how vendor enums stay forward compatible.
+//!
+//! Application code normally uses this crate through a client crate (for example
+//! `marketplace-lectronz`) or the `marketplace-sdk` umbrella crate.
+
+mod auth;
+mod config;
+mod error;
+pub mod hooks;
+#[cfg(feature = "replay")]
+pub mod replay;
+mod tolerant;
+
+/// Includes a client crate's generated code (written to `OUT_DIR` by its `build.rs`
+/// through `marketplace_codegen::build_script`) as the private module `generated`,
+/// and re-exports its public surface. Every client crate's `lib.rs` calls it once.
+#[macro_export]
+macro_rules! include_generated_client {
+    () => {
+        /// Code generated at build time from the spec. Never edited by hand.
+        #[allow(clippy::all, clippy::pedantic, missing_docs, unused, dead_code)]
+        mod generated {
+            include!(concat!(env!("OUT_DIR"), "/client.rs"));
+
+            /// Fixture replay dispatcher (conformance harness only).
+            #[cfg(feature = "replay")]
+            pub mod replay {
+                include!(concat!(env!("OUT_DIR"), "/replay.rs"));
+            }
+        }
+
+        #[cfg(feature = "replay")]
+        #[doc(hidden)]
+        pub use generated::replay;
+        pub use generated::{Client, ClientInfo, DEFAULT_BASE_URL, ResponseValue, builder, types};
+    };
+}
+
+pub use auth::Auth;
+pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime};
+pub use error::{ApiErrorBody, Error, Result, text_at};
+pub use secrecy::{ExposeSecret, SecretString};
+
+/// Re-exported for the generated code, so client crates need no direct dependency.
+#[doc(hidden)]
+pub use progenitor_client as __progenitor_client;
+#[doc(hidden)]
+pub use serde as __serde;

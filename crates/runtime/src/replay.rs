@@ -1,0 +1,106 @@
+//! Support for replaying recorded fixtures through a generated client.
+//!
+//! The house code generator emits, for each client crate with the `replay` feature,
+//! a `replay::dispatch(&Client, &Call) -> Outcome` that maps an operation id and its
+//! recorded arguments onto the generated builder. The conformance harness builds the
+//! [`Call`] from a fixture's recorded request. Not for application code.
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::{ApiErrorBody, Error};
+
+/// Where an operation parameter travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A `{name}` path segment.
+    Path,
+    /// A query-string parameter.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// One operation call with its arguments as JSON values, keyed by the spec's
+/// parameter names.
+#[derive(Clone, Debug, Default)]
+pub struct Call {
+    /// The spec's `operationId`.
+    pub operation: String,
+    /// Path parameters.
+    pub path: Map<String, Value>,
+    /// Query parameters.
+    pub query: Map<String, Value>,
+    /// Header parameters.
+    pub headers: Map<String, Value>,
+    /// The JSON request body, if any.
+    pub body: Option<Value>,
+}
+
+impl Call {
+    /// The argument `name` at `location`, decoded into the builder's parameter type.
+    pub fn arg<T: DeserializeOwned>(
+        &self,
+        location: Location,
+        name: &str,
+    ) -> Result<Option<T>, String> {
+        let map = match location {
+            Location::Path => &self.path,
+            Location::Query => &self.query,
+            Location::Header => &self.headers,
+        };
+        map.get(name)
+            .map(|value| decode(value, &format!("{location:?} parameter `{name}`")))
+            .transpose()
+    }
+
+    /// The request body decoded into the builder's body type.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<Option<T>, String> {
+        self.body
+            .as_ref()
+            .map(|value| decode(value, "request body"))
+            .transpose()
+    }
+}
+
+fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, String> {
+    serde_json::from_value(value.clone()).map_err(|e| {
+        format!(
+            "{what} {value} does not fit `{}`: {e}",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+/// What a replayed call produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A success response, decoded.
+    Success {
+        /// HTTP status.
+        status: u16,
+        /// The decoded typed value, pretty-printed with `Debug`: exactly what
+        /// application code receives (`None`s, `Other("…")` enum values included).
+        decoded: String,
+    },
+    /// The call failed; the error is what application code would see.
+    Failure(Error),
+    /// The fixture's arguments did not fit the operation's parameter types.
+    BadArguments(String),
+}
+
+impl Outcome {
+    /// Converts the result of a generated `send()`.
+    pub fn from_result<T: std::fmt::Debug, E: ApiErrorBody>(
+        result: Result<ResponseValue<T>, GeneratedError<E>>,
+    ) -> Self {
+        match result {
+            Ok(response) => Outcome::Success {
+                status: response.status().as_u16(),
+                decoded: format!("{:#?}", response.into_inner()),
+            },
+            Err(error) => Outcome::Failure(Error::from(error)),
+        }
+    }
+}
