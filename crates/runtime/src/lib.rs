@@ -17,9 +17,12 @@
 //! `marketplace-lectronz`) or the `marketplace-sdk` umbrella crate.
 
 mod auth;
+mod clock;
 mod config;
 mod error;
 pub mod hooks;
+pub mod multipart;
+pub mod pagination;
 #[cfg(feature = "replay")]
 pub mod replay;
 mod tolerant;
@@ -49,7 +52,8 @@ macro_rules! include_generated_client {
     };
 }
 
-pub use auth::Auth;
+pub use auth::{Auth, Authenticate, Bearer, sensitive_header};
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime};
 pub use error::{ApiErrorBody, Error, Result, text_at};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,53 @@
+//! Credentials. Each marketplace's scheme is an [`Authenticate`] implementation in
+//! its own module; [`Auth`] is the handle a client holds.
+
+mod bearer;
+
+use std::sync::Arc;
+
+use reqwest::header::HeaderValue;
+
+pub use bearer::Bearer;
+
+/// Adds credentials (headers, signatures) to an outgoing request.
+///
+/// Implementations hold their secrets as [`secrecy::SecretString`], implement `Debug`
+/// without them, and mark the header values they set sensitive (see
+/// [`sensitive_header`]). An error message must never contain a secret.
+pub trait Authenticate: Send + Sync + std::fmt::Debug + 'static {
+    /// Adds the credentials to `request`, which is complete (final URL and body).
+    fn authenticate(&self, request: &mut reqwest::Request) -> Result<(), String>;
+}
+
+/// The credentials a client attaches to every request.
+///
+/// Cheap to clone; `Debug` shows the scheme, never the secrets.
+#[derive(Clone, Debug)]
+pub struct Auth(Arc<dyn Authenticate>);
+
+impl Auth {
+    /// Any [`Authenticate`] implementation.
+    pub fn custom(scheme: impl Authenticate) -> Self {
+        Auth(Arc::new(scheme))
+    }
+
+    /// `Authorization: Bearer <token>` (Lectronz store API key).
+    pub fn bearer(token: impl Into<String>) -> Self {
+        Auth::custom(Bearer::new(token))
+    }
+
+    /// Adds the credentials to an outgoing request.
+    pub(crate) fn apply(&self, request: &mut reqwest::Request) -> Result<(), String> {
+        self.0.authenticate(request)
+    }
+}
+
+/// A header value that reqwest's and http's `Debug` render as `Sensitive`.
+/// The error message never repeats the value.
+pub fn sensitive_header(value: &str) -> Result<HeaderValue, String> {
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
+        "credential contains characters that are not allowed in an HTTP header".to_owned()
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
