@@ -42,6 +42,25 @@ pub struct RecordedRequest {
     /// The JSON body, if any.
     #[serde(default)]
     pub body: Option<Value>,
+    /// A `multipart/form-data` body, part by part, in order.
+    #[serde(default)]
+    pub multipart: Option<Vec<RecordedPart>>,
+}
+
+/// One part of a recorded `multipart/form-data` body.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedPart {
+    /// The form field name.
+    pub name: String,
+    /// The file name, for file parts.
+    #[serde(default)]
+    pub filename: Option<String>,
+    /// The part's `Content-Type`, if it has one.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// The part's content (UTF-8 text).
+    pub content: String,
 }
 
 /// A response as the marketplace sent it.

@@ -322,6 +322,42 @@ fn conforms(
         _ => {}
     }
 
+    let multipart_schema =
+        op.value["requestBody"]["content"][marketplace_codegen::lint::MULTIPART].get("schema");
+    match (&fixture.request.multipart, multipart_schema) {
+        (Some(parts), Some(schema)) => {
+            let schema = marketplace_codegen::lint::schema_ref_name(schema)
+                .and_then(|name| doc["components"]["schemas"].get(name))
+                .unwrap_or(schema);
+            for part in parts {
+                if schema["properties"].get(&part.name).is_none() {
+                    problems.push(format!(
+                        "multipart part `{}` is not a property of the operation's form schema",
+                        part.name
+                    ));
+                }
+            }
+            for required in schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                if !parts.iter().any(|p| p.name == required) {
+                    problems.push(format!(
+                        "multipart part `{required}` is required by the spec but missing"
+                    ));
+                }
+            }
+        }
+        (Some(_), None) => {
+            problems.push("the request has a multipart body but the operation takes none".into())
+        }
+        (None, Some(_)) => problems
+            .push("the operation takes a multipart body but the fixture records none".into()),
+        (None, None) => {}
+    }
+
     let status = fixture.response.status.to_string();
     let range = format!("{}XX", &status[..1]);
     let responses = &op.value["responses"];

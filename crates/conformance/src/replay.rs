@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use marketplace_codegen::lint::{Operation, resolve};
-use marketplace_runtime::replay::{Call, Outcome};
+use marketplace_runtime::replay::{Call, FilePart, Outcome};
 use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::fixture::{Fixture, RecordedRequest};
+use crate::fixture::{Fixture, RecordedPart, RecordedRequest};
 use crate::marketplaces::{Marketplace, ReplayContext};
 
 /// Builds the call arguments from the recorded request: path parameters are read
@@ -20,9 +20,21 @@ pub fn call_for(
     request: &RecordedRequest,
 ) -> Result<Call, Vec<String>> {
     let mut problems = Vec::new();
+    let multipart = request
+        .multipart
+        .iter()
+        .flatten()
+        .map(|part| FilePart {
+            name: part.name.clone(),
+            filename: part.filename.clone(),
+            content_type: part.content_type.clone(),
+            content: part.content.clone().into_bytes(),
+        })
+        .collect();
     let mut call = Call {
         operation: op.id().to_owned(),
         body: request.body.clone(),
+        multipart,
         ..Call::default()
     };
 
@@ -256,8 +268,13 @@ pub fn differences(expected: &RecordedRequest, actual: &Request) -> Vec<String> 
             None => out.push(format!("header `{name}` is missing (expected {value:?})")),
         }
     }
-    match &expected.body {
-        Some(body) => match serde_json::from_slice::<Value>(&actual.body) {
+    match (&expected.body, &expected.multipart) {
+        (_, Some(parts)) => match parse_multipart(actual) {
+            Ok(sent) if &sent == parts => {}
+            Ok(sent) => out.push(format!("multipart parts are {sent:?} instead of {parts:?}")),
+            Err(e) => out.push(format!("body is not the expected multipart form: {e}")),
+        },
+        (Some(body), None) => match serde_json::from_slice::<Value>(&actual.body) {
             Ok(sent) if &sent == body => {}
             Ok(sent) => out.push(format!("body is {sent} instead of {body}")),
             Err(_) => out.push(format!(
@@ -265,11 +282,11 @@ pub fn differences(expected: &RecordedRequest, actual: &Request) -> Vec<String> 
                 String::from_utf8_lossy(&actual.body)
             )),
         },
-        None if !actual.body.is_empty() => out.push(format!(
+        (None, None) if !actual.body.is_empty() => out.push(format!(
             "unexpected body {:?}",
             String::from_utf8_lossy(&actual.body)
         )),
-        None => {}
+        (None, None) => {}
     }
     out
 }
@@ -314,4 +331,122 @@ fn describe_sent(request: &Request, expected: &RecordedRequest) -> String {
         text.push_str(&format!(" body {}", String::from_utf8_lossy(&request.body)));
     }
     text
+}
+
+/// Parses a `multipart/form-data` request body into its parts.
+fn parse_multipart(request: &Request) -> Result<Vec<RecordedPart>, String> {
+    let content_type = request
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .ok_or("no content-type header")?;
+    let boundary = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| {
+            rest.split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+        })
+        .map(|b| b.trim_matches('"'))
+        .ok_or_else(|| {
+            format!("content-type is `{content_type}`, not multipart/form-data with a boundary")
+        })?;
+    let body = String::from_utf8_lossy(&request.body);
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    for chunk in body.split(delimiter.as_str()).skip(1) {
+        if chunk.starts_with("--") {
+            break;
+        }
+        let chunk = chunk.strip_prefix("\r\n").unwrap_or(chunk);
+        let (head, content) = chunk
+            .split_once("\r\n\r\n")
+            .ok_or("a part has no header/body separator")?;
+        let content = content.strip_suffix("\r\n").unwrap_or(content);
+        let mut part = RecordedPart {
+            name: String::new(),
+            filename: None,
+            content_type: None,
+            content: content.to_owned(),
+        };
+        for line in head.split("\r\n") {
+            let Some((header, value)) = line.split_once(':') else {
+                continue;
+            };
+            match header.trim().to_ascii_lowercase().as_str() {
+                "content-disposition" => {
+                    for param in value.split(';').map(str::trim) {
+                        if let Some(v) = param.strip_prefix("name=") {
+                            part.name = v.trim_matches('"').to_owned();
+                        } else if let Some(v) = param.strip_prefix("filename=") {
+                            part.filename = Some(v.trim_matches('"').to_owned());
+                        }
+                    }
+                }
+                "content-type" => part.content_type = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+        parts.push(part);
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// reqwest's real multipart encoding, as wiremock receives it, parses back into
+    /// the recorded parts, and a different part is reported as a difference.
+    #[tokio::test]
+    async fn multipart_bodies_sent_by_reqwest_are_matched_part_by_part() {
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let form = reqwest::multipart::Form::new().text("chatId", "42").part(
+            "file",
+            reqwest::multipart::Part::text("hello\r\nworld")
+                .file_name("note.txt")
+                .mime_str("text/plain")
+                .unwrap(),
+        );
+        reqwest::Client::new()
+            .post(format!("{}/upload", server.uri()))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let received = server.received_requests().await.unwrap();
+        let parts = parse_multipart(&received[0]).unwrap();
+        let expected = vec![
+            RecordedPart {
+                name: "chatId".into(),
+                filename: None,
+                content_type: None,
+                content: "42".into(),
+            },
+            RecordedPart {
+                name: "file".into(),
+                filename: Some("note.txt".into()),
+                content_type: Some("text/plain".into()),
+                content: "hello\r\nworld".into(),
+            },
+        ];
+        assert_eq!(parts, expected);
+
+        let mut recorded = RecordedRequest {
+            method: "POST".into(),
+            path: "/upload".into(),
+            query: BTreeMap::new(),
+            headers: BTreeMap::new(),
+            body: None,
+            multipart: Some(expected),
+        };
+        assert!(differences(&recorded, &received[0]).is_empty());
+        recorded.multipart.as_mut().unwrap()[1].content = "other".into();
+        let found = differences(&recorded, &received[0]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("multipart parts are"), "{found:?}");
+    }
 }

@@ -36,6 +36,21 @@ pub struct Call {
     pub headers: Map<String, Value>,
     /// The JSON request body, if any.
     pub body: Option<Value>,
+    /// The parts of a `multipart/form-data` body (hand-written operations).
+    pub multipart: Vec<FilePart>,
+}
+
+/// One part of a multipart request body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FilePart {
+    /// Form field name.
+    pub name: String,
+    /// File name, for file parts.
+    pub filename: Option<String>,
+    /// The part's content type, if any.
+    pub content_type: Option<String>,
+    /// The part's bytes.
+    pub content: Vec<u8>,
 }
 
 impl Call {
@@ -53,6 +68,14 @@ impl Call {
         map.get(name)
             .map(|value| decode(value, &format!("{location:?} parameter `{name}`")))
             .transpose()
+    }
+
+    /// The multipart part named `name`.
+    pub fn part(&self, name: &str) -> Result<&FilePart, String> {
+        self.multipart
+            .iter()
+            .find(|part| part.name == name)
+            .ok_or_else(|| format!("the multipart body has no part `{name}`"))
     }
 
     /// The request body decoded into the builder's body type.
