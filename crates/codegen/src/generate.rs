@@ -157,6 +157,8 @@ fn prepare_for_progenitor(document: &Value) -> Value {
 /// Items the house adds to progenitor's output: tolerant enums, the runtime hooks,
 /// error-body accessors, base-URL constants and the `GeneratedClient` impl.
 fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
+    syn::visit_mut::VisitMut::visit_file_mut(&mut DecodeWithPaths, file);
+
     for item in &mut file.items {
         if let syn::Item::Mod(module) = item
             && module.ident == "types"
@@ -271,5 +273,25 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
     for tokens in extra {
         let parsed: syn::File = syn::parse2(tokens).expect("house items parse");
         file.items.extend(parsed.items);
+    }
+}
+
+/// Routes every `ResponseValue::from_response(..)` of the generated code through
+/// `marketplace_runtime::decode::from_response`, which reports the JSON path and
+/// keeps the status when a body does not decode.
+struct DecodeWithPaths;
+
+impl syn::visit_mut::VisitMut for DecodeWithPaths {
+    fn visit_expr_path_mut(&mut self, expr: &mut syn::ExprPath) {
+        let segments: Vec<String> = expr
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if segments == ["ResponseValue", "from_response"] {
+            *expr = syn::parse_quote!(::marketplace_runtime::decode::from_response);
+        }
+        syn::visit_mut::visit_expr_path_mut(self, expr);
     }
 }

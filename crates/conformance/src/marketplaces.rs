@@ -3,7 +3,7 @@
 
 use futures::future::BoxFuture;
 use marketplace_runtime::replay::{Call, Outcome};
-use marketplace_runtime::{Auth, ClientBuilder, GeneratedClient};
+use marketplace_runtime::{Auth, ClientBuilder, GeneratedClient, RetryPolicy};
 
 /// What a replay needs besides the call.
 #[derive(Clone, Debug)]
@@ -12,6 +12,10 @@ pub struct ReplayContext {
     pub base_url: String,
     /// The fixture's clock (Unix seconds), for signed requests.
     pub now: Option<i64>,
+    /// Retry policy: none for fixture replay (one exchange, one request).
+    pub retry: RetryPolicy,
+    /// Overall request timeout, if not the default.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// A spec's client, as the harness drives it.
@@ -43,7 +47,12 @@ pub const MARKETPLACES: &[Marketplace] = &[Marketplace {
 }];
 
 fn build<C: GeneratedClient>(cx: &ReplayContext, auth: Auth) -> Result<C, Outcome> {
-    ClientBuilder::<C>::new(cx.base_url.clone(), auth)
+    let mut builder =
+        ClientBuilder::<C>::new(cx.base_url.clone(), auth).retry_policy(cx.retry.clone());
+    if let Some(timeout) = cx.timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder
         .build()
         .map_err(|e| Outcome::BadArguments(format!("cannot build the client: {e}")))
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use marketplace_codegen::lint::{Operation, resolve};
+use marketplace_runtime::RetryPolicy;
 use marketplace_runtime::replay::{Call, FilePart, Outcome};
 use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -175,6 +176,8 @@ pub async fn replay(
     let context = ReplayContext {
         base_url: format!("{}{base_path}", server.uri()),
         now: fixture.now,
+        retry: RetryPolicy::none(),
+        timeout: None,
     };
     let outcome = (marketplace.replay)(context, call).await;
     let received = server.received_requests().await.unwrap_or_default();
@@ -184,6 +187,15 @@ pub async fn replay(
             "the client sent no request (expected {} {}); it returned: {outcome:?}",
             fixture.request.method, fixture.request.path
         )),
+        sent if sent
+            .iter()
+            .all(|r| differences(&fixture.request, r).is_empty()) =>
+        {
+            Err(format!(
+                "the client sent the recorded request {} times instead of once",
+                sent.len()
+            ))
+        }
         sent => {
             let mut message = format!(
                 "the client did not send exactly the recorded request.\nexpected: {}\n",

@@ -2,7 +2,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Auth;
+use crate::limits::{ConcurrencyLimit, Limiter, RateLimit};
+use crate::{Auth, RetryPolicy};
 
 /// The generated `Client`'s inner type: what the hooks need on every request.
 ///
@@ -16,14 +17,44 @@ pub struct Runtime {
 struct Shared {
     marketplace: &'static str,
     auth: Auth,
+    retry: RetryPolicy,
+    limiter: Limiter,
 }
 
 impl Runtime {
-    /// A runtime for `marketplace` (used in tracing spans and errors) with credentials.
+    /// A runtime for `marketplace` (used in tracing spans and errors) with
+    /// credentials, the default retry policy and no client-side limits.
     pub fn new(marketplace: &'static str, auth: Auth) -> Self {
+        Runtime::with_settings(
+            marketplace,
+            auth,
+            RetryPolicy::default(),
+            Limiter::default(),
+        )
+    }
+
+    fn with_settings(
+        marketplace: &'static str,
+        auth: Auth,
+        retry: RetryPolicy,
+        limiter: Limiter,
+    ) -> Self {
         Runtime {
-            shared: Arc::new(Shared { marketplace, auth }),
+            shared: Arc::new(Shared {
+                marketplace,
+                auth,
+                retry,
+                limiter,
+            }),
         }
+    }
+
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
+    }
+
+    pub(crate) fn limiter(&self) -> &Limiter {
+        &self.shared.limiter
     }
 
     /// The marketplace name this client talks to, e.g. `"lectronz"`.
@@ -91,6 +122,9 @@ pub struct ClientBuilder<C> {
     connect_timeout: Duration,
     user_agent: String,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    concurrency: Option<ConcurrencyLimit>,
+    rate: Option<RateLimit>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -104,8 +138,29 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: concat!("marketplace-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
             http: None,
+            retry: RetryPolicy::default(),
+            concurrency: None,
+            rate: None,
             client: PhantomData,
         }
+    }
+
+    /// How failed calls are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Caps requests in flight (callers queue for a slot).
+    pub fn concurrency_limit(mut self, limit: ConcurrencyLimit) -> Self {
+        self.concurrency = Some(limit);
+        self
+    }
+
+    /// Caps requests per second (callers wait for their slot).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate = Some(limit);
+        self
     }
 
     /// Talks to `base_url` instead (a sandbox, a proxy, or a local mock server).
@@ -151,11 +206,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 .build()
                 .map_err(ConfigError::Http)?,
         };
-        Ok(C::from_parts(
-            &base_url,
-            http,
-            Runtime::new(C::MARKETPLACE, self.auth),
-        ))
+        let runtime = Runtime::with_settings(
+            C::MARKETPLACE,
+            self.auth,
+            self.retry,
+            Limiter::new(self.concurrency, self.rate),
+        );
+        Ok(C::from_parts(&base_url, http, runtime))
     }
 }
 

@@ -198,11 +198,20 @@ impl<E: ApiErrorBody> From<GeneratedError<E>> for Error {
                 reason: e.to_string(),
                 body_excerpt: excerpt(&body),
             },
-            GeneratedError::UnexpectedResponse(response) => Kind::UnexpectedStatus {
-                status: response.status(),
-                retry_after: retry_after(response.headers(), SystemTime::now()),
-                request_id: request_id(response.headers()),
-            },
+            GeneratedError::UnexpectedResponse(response) => {
+                match response.extensions().get::<crate::decode::DecodeFailure>() {
+                    Some(failure) => Kind::Decode {
+                        status: Some(response.status()),
+                        reason: failure.reason.clone(),
+                        body_excerpt: excerpt(&failure.body),
+                    },
+                    None => Kind::UnexpectedStatus {
+                        status: response.status(),
+                        retry_after: retry_after(response.headers(), SystemTime::now()),
+                        request_id: request_id(response.headers()),
+                    },
+                }
+            }
             GeneratedError::Custom(reason) => Kind::Hook(reason),
         };
         Error { kind }

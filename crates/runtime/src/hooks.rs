@@ -4,12 +4,14 @@
 //! `impl ClientHooks<Runtime> for Client` whose methods call these functions, so
 //! the behaviour is written once, here, and every client shares it.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
+use backon::Retryable;
 use progenitor_client::{Error as GeneratedError, OperationInfo};
 use tracing::Instrument;
 
 use crate::Runtime;
+use crate::retry::{RetryPolicy, is_idempotent, is_retryable_error, is_retryable_status};
 
 /// progenitor adds `api-version: <info.version>` to every request. No marketplace
 /// defines that header, so it is removed rather than sent as noise (and recorded
@@ -29,11 +31,28 @@ pub async fn pre<E>(
         .map_err(GeneratedError::Custom)
 }
 
-/// Sends the request inside one tracing span per call.
+/// Why one attempt did not produce a final answer.
+enum Failed {
+    /// A response worth retrying; returned as is when the retries run out.
+    Status(reqwest::Response),
+    /// A transport error worth retrying.
+    Transport(reqwest::Error),
+    /// A transport error that must not be retried.
+    Final(reqwest::Error),
+}
+
+impl Failed {
+    fn is_retryable(&self) -> bool {
+        !matches!(self, Failed::Final(_))
+    }
+}
+
+/// Sends the request: client-side limits, the retry policy, one tracing span per call.
 ///
 /// The span (`marketplace.call`) carries the marketplace, operation id, method, URL
 /// path (never the query, which may hold personal data), attempt number, status and
 /// duration. Headers are never recorded, so credentials cannot leak into traces.
+/// See [`RetryPolicy`] for what is retried.
 pub async fn exec(
     http: &reqwest::Client,
     runtime: &Runtime,
@@ -46,19 +65,19 @@ pub async fn exec(
         operation = info.operation_id,
         method = %request.method(),
         path = request.url().path(),
-        attempt = 1u32,
+        attempt = tracing::field::Empty,
         status = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
     );
+    let policy = RetryPolicy::current(runtime.retry_policy());
     async move {
         let started = Instant::now();
-        let result = http.execute(request).await;
+        let result = send_with_retries(http, runtime, request, &policy).await;
         let span = tracing::Span::current();
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         match &result {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
-                tracing::debug!(status = response.status().as_u16(), "response received");
             }
             Err(error) => tracing::debug!(%error, "request failed"),
         }
@@ -66,4 +85,73 @@ pub async fn exec(
     }
     .instrument(span)
     .await
+}
+
+async fn send_with_retries(
+    http: &reqwest::Client,
+    runtime: &Runtime,
+    request: reqwest::Request,
+    policy: &RetryPolicy,
+) -> reqwest::Result<reqwest::Response> {
+    let idempotent = is_idempotent(request.method());
+    // A streamed body cannot be sent twice: such requests get exactly one attempt.
+    let replayable = request.try_clone().is_some();
+    let mut original = Some(request);
+    let mut attempt = 0u32;
+    let send_once = || {
+        attempt += 1;
+        let this_attempt = attempt;
+        let request = match original.as_ref().and_then(reqwest::Request::try_clone) {
+            Some(copy) => copy,
+            None => original
+                .take()
+                .expect("a non-replayable request is sent once"),
+        };
+        async move {
+            tracing::Span::current().record("attempt", this_attempt);
+            let _permit = runtime.limiter().acquire(request.url()).await;
+            match http.execute(request).await {
+                Ok(response) if idempotent && is_retryable_status(response.status()) => {
+                    Err(Failed::Status(response))
+                }
+                // Non-idempotent requests get their 5xx/429 back as is: never resent.
+                Ok(response) => Ok(response),
+                Err(error) if is_retryable_error(&error, idempotent) => {
+                    Err(Failed::Transport(error))
+                }
+                Err(error) => Err(Failed::Final(error)),
+            }
+        }
+    };
+    let max_retry_after = policy.max_retry_after_value();
+    let result = send_once
+        .retry(policy.backoff_builder())
+        .when(|failed: &Failed| replayable && failed.is_retryable())
+        .adjust(move |failed: &Failed, backoff| match failed {
+            Failed::Status(response) => {
+                match crate::error::retry_after(response.headers(), SystemTime::now()) {
+                    Some(wait) if wait > max_retry_after => None,
+                    Some(wait) => backoff.map(|b| b.max(wait)),
+                    None => backoff,
+                }
+            }
+            _ => backoff,
+        })
+        .notify(|failed: &Failed, wait| match failed {
+            Failed::Status(response) => {
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying"
+                )
+            }
+            Failed::Transport(error) | Failed::Final(error) => {
+                tracing::info!(%error, wait_ms = wait.as_millis() as u64, "retrying")
+            }
+        })
+        .await;
+    match result {
+        Ok(response) | Err(Failed::Status(response)) => Ok(response),
+        Err(Failed::Transport(error) | Failed::Final(error)) => Err(error),
+    }
 }

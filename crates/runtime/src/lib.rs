@@ -19,12 +19,15 @@
 mod auth;
 mod clock;
 mod config;
+pub mod decode;
 mod error;
 pub mod hooks;
+mod limits;
 pub mod multipart;
 pub mod pagination;
 #[cfg(feature = "replay")]
 pub mod replay;
+mod retry;
 mod tolerant;
 
 /// Includes a client crate's generated code (written to `OUT_DIR` by its `build.rs`
@@ -56,6 +59,8 @@ pub use auth::{Auth, Authenticate, Bearer, sensitive_header};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime};
 pub use error::{ApiErrorBody, Error, Result, text_at};
+pub use limits::{ConcurrencyLimit, RateLimit};
+pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};
 
 /// Re-exported for the generated code, so client crates need no direct dependency.
