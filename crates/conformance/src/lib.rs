@@ -13,6 +13,7 @@
 mod fixture;
 mod marketplaces;
 mod replay;
+mod scenario;
 mod schema;
 
 use std::panic::AssertUnwindSafe;
@@ -25,6 +26,7 @@ use serde_json::{Value, json};
 
 pub use fixture::{Fixture, FixtureFile};
 pub use marketplaces::{LECTRONZ_FAKE_API_KEY, MARKETPLACES};
+pub use scenario::Scenario;
 pub use schema::{Direction, SpecSchemas};
 
 /// The command that rewrites generated snapshots after an intended change.
@@ -61,6 +63,25 @@ pub fn spec_names() -> Vec<String> {
 /// All fixtures of a spec.
 pub fn fixture_files(spec: &str) -> Vec<FixtureFile> {
     fixture::list(&fixtures_dir(), spec).0
+}
+
+/// For the fault matrix: the first success fixture of a GET operation and the
+/// first of a POST or PATCH operation of `spec` (JSON bodies preferred).
+pub fn representative_fixtures(spec: &str) -> Vec<FixtureFile> {
+    let loaded: Vec<(FixtureFile, Fixture)> = fixture_files(spec)
+        .into_iter()
+        .filter_map(|file| file.load().ok().map(|fixture| (file, fixture)))
+        .filter(|(_, fixture)| (200..300).contains(&fixture.response.status))
+        .collect();
+    let read = loaded.iter().find(|(_, f)| f.request.method == "GET");
+    let write = loaded
+        .iter()
+        .filter(|(_, f)| matches!(f.request.method.as_str(), "POST" | "PATCH"))
+        .min_by_key(|(_, f)| f.request.multipart.is_some());
+    read.into_iter()
+        .chain(write)
+        .map(|(file, _)| file.clone())
+        .collect()
 }
 
 /// The outcome of checking one spec.
@@ -219,76 +240,41 @@ fn load(name: &str) -> Result<Spec, String> {
 /// client (which must send exactly the recorded request), and the decoded result
 /// matches the snapshot beside it (`<case>.snap`).
 pub fn check_fixture(spec_name: &str, operation: &str, case: &str) -> Result<(), String> {
-    let file = FixtureFile {
-        path: fixtures_dir()
-            .join(spec_name)
-            .join(operation)
-            .join(format!("{case}.json")),
-        spec: spec_name.to_owned(),
-        operation: operation.to_owned(),
-        case: case.to_owned(),
-    };
-    let at = file.display();
-    let fail = |problems: Vec<String>| format!("{at}:\n  {}", problems.join("\n  "));
-
-    let fixture = file.load()?;
-    let spec = load(spec_name)?;
-    let ops = operations(&spec.document);
-    let op = ops.iter().find(|op| op.id() == operation).ok_or_else(|| {
-        fail(vec![format!(
-            "`{operation}` is not an operation of {}",
-            spec.display_path
-        )])
-    })?;
-    let schemas = SpecSchemas::new(&spec.document);
-    conforms(&spec.document, &schemas, op, &fixture).map_err(fail)?;
-
-    let marketplace = marketplaces::find(spec_name)
-        .ok_or_else(|| fail(vec![format!("no client is registered for `{spec_name}`")]))?;
-    let base_path = base_path(&spec.document);
-    let call = replay::call_for(&spec.document, op, &base_path, &fixture.request).map_err(fail)?;
+    let scenario = Scenario::load(spec_name, operation, case)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
     let outcome = runtime
-        .block_on(replay::replay(marketplace, &fixture, &base_path, call))
-        .map_err(|e| fail(vec![e]))?;
+        .block_on(scenario.replay())
+        .map_err(|e| scenario.fail(vec![e]))?;
 
+    let fixture = &scenario.fixture;
     let expect_success = (200..300).contains(&fixture.response.status);
     let rendered = match (&outcome, expect_success) {
         (Outcome::Success { status, decoded }, true) => format!("status: {status}\n{decoded}"),
         (Outcome::Failure(error), false) => render_error(error),
         (Outcome::BadArguments(reason), _) => {
-            return Err(fail(vec![format!(
+            return Err(scenario.fail(vec![format!(
                 "the fixture's arguments do not fit the client: {reason}"
             )]));
         }
         (other, _) => {
-            return Err(fail(vec![format!(
+            return Err(scenario.fail(vec![format!(
                 "the recorded status {} should give a {}, but the client returned {other:?}",
                 fixture.response.status,
                 if expect_success { "success" } else { "failure" }
             )]));
         }
     };
+    let path = &scenario.file.path;
     check_snapshot(
-        file.path.parent().unwrap_or(Path::new(".")),
+        path.parent().unwrap_or(Path::new(".")),
         case,
         &rendered,
         &fixture.description,
-        &file.path,
+        path,
     )
-}
-
-/// The path part of the first server URL (`/api/v1`), which every request path starts with.
-fn base_path(doc: &Value) -> String {
-    let url = doc["servers"][0]["url"].as_str().unwrap_or_default();
-    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
-    after_scheme
-        .find('/')
-        .map(|i| after_scheme[i..].trim_end_matches('/').to_owned())
-        .unwrap_or_default()
 }
 
 /// The fixture's method, request body, status and response body agree with the spec.

@@ -215,7 +215,7 @@ pub async fn replay(
     }
 }
 
-fn response_template(fixture: &Fixture) -> ResponseTemplate {
+pub fn response_template(fixture: &Fixture) -> ResponseTemplate {
     let response = &fixture.response;
     let mut template = ResponseTemplate::new(response.status);
     let content_type = response.headers.get("content-type").cloned();

@@ -56,6 +56,8 @@ enum Kind {
         status: Option<StatusCode>,
         reason: String,
         body_excerpt: String,
+        retry_after: Option<Duration>,
+        request_id: Option<String>,
     },
     /// A status the spec does not document.
     UnexpectedStatus {
@@ -146,7 +148,9 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match &self.kind {
             Kind::Api(failure) => failure.retry_after,
-            Kind::UnexpectedStatus { retry_after, .. } => *retry_after,
+            Kind::UnexpectedStatus { retry_after, .. } | Kind::Decode { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
@@ -179,7 +183,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match &self.kind {
             Kind::Api(failure) => failure.request_id.as_deref(),
-            Kind::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
+            Kind::UnexpectedStatus { request_id, .. } | Kind::Decode { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }
@@ -197,6 +203,8 @@ impl<E: ApiErrorBody> From<GeneratedError<E>> for Error {
                 status: None,
                 reason: e.to_string(),
                 body_excerpt: excerpt(&body),
+                retry_after: None,
+                request_id: None,
             },
             GeneratedError::UnexpectedResponse(response) => {
                 match response.extensions().get::<crate::decode::DecodeFailure>() {
@@ -204,6 +212,8 @@ impl<E: ApiErrorBody> From<GeneratedError<E>> for Error {
                         status: Some(response.status()),
                         reason: failure.reason.clone(),
                         body_excerpt: excerpt(&failure.body),
+                        retry_after: retry_after(response.headers(), SystemTime::now()),
+                        request_id: request_id(response.headers()),
                     },
                     None => Kind::UnexpectedStatus {
                         status: response.status(),
@@ -293,6 +303,7 @@ impl std::fmt::Display for Error {
                 status,
                 reason,
                 body_excerpt,
+                ..
             } => {
                 write!(f, "response does not match the spec")?;
                 if let Some(status) = status {

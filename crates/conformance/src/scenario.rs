@@ -1,0 +1,190 @@
+//! A fixture prepared for running: loaded, checked against the spec, and turned
+//! into a call. Fixture replay uses it as recorded; the fault-matrix tests use it
+//! to run the same call against scripted failures.
+
+use std::time::Duration;
+
+use marketplace_codegen::Spec;
+use marketplace_codegen::lint::{operations, resolve};
+use marketplace_runtime::RetryPolicy;
+use marketplace_runtime::replay::{Call, Outcome};
+use serde_json::Value;
+use wiremock::{Request, ResponseTemplate};
+
+use crate::fixture::{Fixture, FixtureFile};
+use crate::marketplaces::{self, Marketplace, ReplayContext};
+use crate::schema::SpecSchemas;
+use crate::{conforms, fixtures_dir, load, replay};
+
+/// A fixture ready to run through its client.
+pub struct Scenario {
+    /// Where the fixture is.
+    pub file: FixtureFile,
+    /// The recorded exchange.
+    pub fixture: Fixture,
+    /// The call built from the recorded request.
+    pub call: Call,
+    spec: Spec,
+    base_path: String,
+    marketplace: &'static Marketplace,
+}
+
+impl Scenario {
+    /// Loads `tests/fixtures/<spec>/<operation>/<case>.json`, checks it conforms to the
+    /// spec and builds the call; the error names the fixture and every problem.
+    pub fn load(spec_name: &str, operation: &str, case: &str) -> Result<Scenario, String> {
+        let file = FixtureFile {
+            path: fixtures_dir()
+                .join(spec_name)
+                .join(operation)
+                .join(format!("{case}.json")),
+            spec: spec_name.to_owned(),
+            operation: operation.to_owned(),
+            case: case.to_owned(),
+        };
+        let fail =
+            |problems: Vec<String>| format!("{}:\n  {}", file.display(), problems.join("\n  "));
+        let fixture = file.load()?;
+        let spec = load(spec_name)?;
+        let ops = operations(&spec.document);
+        let op = ops.iter().find(|op| op.id() == operation).ok_or_else(|| {
+            fail(vec![format!(
+                "`{operation}` is not an operation of {}",
+                spec.display_path
+            )])
+        })?;
+        conforms(
+            &spec.document,
+            &SpecSchemas::new(&spec.document),
+            op,
+            &fixture,
+        )
+        .map_err(fail)?;
+        let marketplace = marketplaces::find(spec_name)
+            .ok_or_else(|| fail(vec![format!("no client is registered for `{spec_name}`")]))?;
+        let base_path = base_path(&spec.document);
+        let call =
+            replay::call_for(&spec.document, op, &base_path, &fixture.request).map_err(fail)?;
+        Ok(Scenario {
+            file,
+            fixture,
+            call,
+            spec,
+            base_path,
+            marketplace,
+        })
+    }
+
+    /// The fixture's path and `problems`, as one message.
+    pub fn fail(&self, problems: Vec<String>) -> String {
+        format!("{}:\n  {}", self.file.display(), problems.join("\n  "))
+    }
+
+    /// Replays the recorded exchange on its own wiremock server (exact request, one
+    /// request, no retries).
+    pub async fn replay(&self) -> Result<Outcome, String> {
+        replay::replay(
+            self.marketplace,
+            &self.fixture,
+            &self.base_path,
+            self.call.clone(),
+        )
+        .await
+    }
+
+    /// Runs the call against a server of the caller's (`server_uri` without the
+    /// spec's base path), with `retry` and an optional overall timeout.
+    pub async fn run_against(
+        &self,
+        server_uri: &str,
+        retry: RetryPolicy,
+        timeout: Option<Duration>,
+    ) -> Outcome {
+        let context = ReplayContext {
+            base_url: format!("{server_uri}{}", self.base_path),
+            now: self.fixture.now,
+            retry,
+            timeout,
+        };
+        (self.marketplace.replay)(context, self.call.clone()).await
+    }
+
+    /// The recorded response, as wiremock serves it.
+    pub fn recorded_response(&self) -> ResponseTemplate {
+        replay::response_template(&self.fixture)
+    }
+
+    /// A wiremock matcher for exactly the recorded request.
+    pub fn recorded_request(&self) -> impl wiremock::Match + 'static {
+        let expected = self.fixture.request.clone();
+        move |request: &Request| replay::differences(&expected, request).is_empty()
+    }
+
+    /// The recorded response body with the first string-enum value it contains
+    /// (following the spec's response schema) replaced by a value the spec does not
+    /// list; returns the body and the new value.
+    pub fn body_with_unknown_enum_value(&self) -> Option<(Value, String)> {
+        let doc = &self.spec.document;
+        let op = operations(doc)
+            .into_iter()
+            .find(|op| op.id() == self.file.operation)?;
+        let status = self.fixture.response.status.to_string();
+        let responses = &op.value["responses"];
+        let response = resolve(doc, responses.get(&status)?);
+        let schema = response["content"]
+            .as_object()?
+            .values()
+            .next()?
+            .get("schema")?;
+        let mut body = self.fixture.response.body.clone()?;
+        let value = "A_VALUE_FROM_THE_FUTURE".to_owned();
+        replace_first_enum(doc, schema, &mut body, &value, 0).then_some((body, value))
+    }
+}
+
+fn replace_first_enum(
+    doc: &Value,
+    schema: &Value,
+    value: &mut Value,
+    new: &str,
+    depth: usize,
+) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    let schema = match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
+        Some(target) => doc.pointer(target).unwrap_or(schema),
+        None => schema,
+    };
+    if schema["type"] == "string" && schema["enum"].is_array() && value.is_string() {
+        *value = Value::String(new.to_owned());
+        return true;
+    }
+    match value {
+        Value::Object(map) => map.iter_mut().any(|(key, child)| {
+            schema["properties"]
+                .get(key)
+                .is_some_and(|s| replace_first_enum(doc, s, child, new, depth + 1))
+        }),
+        Value::Array(items) => items.iter_mut().any(|child| {
+            schema
+                .get("items")
+                .is_some_and(|s| replace_first_enum(doc, s, child, new, depth + 1))
+        }),
+        _ => false,
+    }
+}
+
+/// The path part of the first server URL (`/api/v1`), which every request path starts with.
+fn base_path(doc: &Value) -> String {
+    let url = doc["servers"][0]["url"].as_str().unwrap_or_default();
+    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    after_scheme
+        .find('/')
+        .map(|i| after_scheme[i..].trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
