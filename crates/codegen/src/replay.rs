@@ -63,6 +63,18 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
             }
         });
     }
+    // Every distinct success and error body type, for decode_every_response.
+    let mut decoded_types: Vec<syn::Type> = Vec::new();
+    for op in operations(doc) {
+        let Some(returns) = builder(file, op.id()).and_then(|b| b.returns) else {
+            continue;
+        };
+        for ty in response_types(&returns) {
+            if !decoded_types.contains(&ty) {
+                decoded_types.push(ty);
+            }
+        }
+    }
     let spec_path = &spec.display_path;
     let tokens = quote! {
         #[allow(unused_imports)]
@@ -79,7 +91,47 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
             result.unwrap_or_else(Outcome::BadArguments)
         }
 
+        /// Decodes `body` as every response type of the spec and returns how many
+        /// accepted it: the entry point of the decoder fuzz target and property
+        /// tests, which require that no input makes decoding panic.
+        pub fn decode_every_response(body: &[u8]) -> usize {
+            let mut accepted = 0;
+            #(accepted += usize::from(::marketplace_runtime::decode::decode::<#decoded_types>(body).is_ok());)*
+            accepted
+        }
+
         #(#functions)*
     };
     prettyplease::unparse(&syn::parse2(tokens).expect("replay dispatcher parses"))
+}
+
+/// `T` and `E` of `Result<ResponseValue<T>, Error<E>>`, skipping `()` and `ByteStream`.
+fn response_types(returns: &syn::Type) -> Vec<syn::Type> {
+    let mut found = Vec::new();
+    collect_generic_args(returns, &mut found);
+    found
+}
+
+fn collect_generic_args(ty: &syn::Type, found: &mut Vec<syn::Type>) {
+    let syn::Type::Path(path) = ty else { return };
+    let Some(last) = path.path.segments.last() else {
+        return;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return;
+    };
+    for arg in &args.args {
+        let syn::GenericArgument::Type(inner) = arg else {
+            continue;
+        };
+        let is_wrapper = matches!(&last.ident.to_string()[..], "Result");
+        if is_wrapper {
+            collect_generic_args(inner, found);
+        } else if matches!(&last.ident.to_string()[..], "ResponseValue" | "Error") {
+            let text = quote::ToTokens::to_token_stream(inner).to_string();
+            if text != "()" && !text.ends_with("ByteStream") {
+                found.push(inner.clone());
+            }
+        }
+    }
 }

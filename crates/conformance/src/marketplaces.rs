@@ -24,6 +24,9 @@ pub struct Marketplace {
     pub name: &'static str,
     /// Builds the client against the mock and replays one call.
     pub replay: fn(ReplayContext, Call) -> BoxFuture<'static, Outcome>,
+    /// Decodes bytes as every response type of the spec (fuzzing, property tests):
+    /// the generated `replay::decode_every_response`.
+    pub decode: fn(&[u8]) -> usize,
 }
 
 /// The fake Lectronz API key every Lectronz fixture records.
@@ -32,6 +35,7 @@ pub const LECTRONZ_FAKE_API_KEY: &str = "fake-lectronz-api-key";
 /// Every registered client.
 pub const MARKETPLACES: &[Marketplace] = &[Marketplace {
     name: "lectronz",
+    decode: marketplace_lectronz::replay::decode_every_response,
     replay: |cx, call| {
         Box::pin(async move {
             let client = match build::<marketplace_lectronz::Client>(
