@@ -84,9 +84,16 @@ proptest! {
 fn every_recorded_body_decodes_as_some_response_type() {
     for marketplace in MARKETPLACES {
         for file in fixture_files(marketplace.name) {
-            let Some(body) = file.load().unwrap().response.body else { continue };
+            let Some(body) = file.load().unwrap().response.body else {
+                continue;
+            };
             let accepted = (marketplace.decode)(&serde_json::to_vec(&body).unwrap());
-            assert!(accepted > 0, "{}: no response type of {} accepts it", file.display(), marketplace.name);
+            assert!(
+                accepted > 0,
+                "{}: no response type of {} accepts it",
+                file.display(),
+                marketplace.name
+            );
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct Marketplace {
     /// Decodes bytes as every response type of the spec (fuzzing, property tests):
     /// the generated `replay::decode_every_response`.
     pub decode: fn(&[u8]) -> usize,
+    /// The fake secrets the replay client is given (keys, client secrets, tokens):
+    /// the secret-leak test checks none of them appears in any output.
+    pub secrets: &'static [&'static str],
 }
 
 /// The fake Lectronz API key every Lectronz fixture records.
@@ -36,6 +39,7 @@ pub const LECTRONZ_FAKE_API_KEY: &str = "fake-lectronz-api-key";
 pub const MARKETPLACES: &[Marketplace] = &[Marketplace {
     name: "lectronz",
     decode: marketplace_lectronz::replay::decode_every_response,
+    secrets: &[LECTRONZ_FAKE_API_KEY],
     replay: |cx, call| {
         Box::pin(async move {
             let client = match build::<marketplace_lectronz::Client>(
@@ -50,15 +54,23 @@ pub const MARKETPLACES: &[Marketplace] = &[Marketplace {
     },
 }];
 
-fn build<C: GeneratedClient>(cx: &ReplayContext, auth: Auth) -> Result<C, Outcome> {
+/// Builds a client for a replay. The builder and the client are logged with their
+/// `Debug` output, so the secret-leak test sees them along with all other tracing.
+fn build<C: GeneratedClient + std::fmt::Debug>(
+    cx: &ReplayContext,
+    auth: Auth,
+) -> Result<C, Outcome> {
     let mut builder =
         ClientBuilder::<C>::new(cx.base_url.clone(), auth).retry_policy(cx.retry.clone());
     if let Some(timeout) = cx.timeout {
         builder = builder.timeout(timeout);
     }
-    builder
+    tracing::debug!(?builder, "building a client for replay");
+    let client = builder
         .build()
-        .map_err(|e| Outcome::BadArguments(format!("cannot build the client: {e}")))
+        .map_err(|e| Outcome::BadArguments(format!("cannot build the client: {e}")))?;
+    tracing::debug!(?client, "client built for replay");
+    Ok(client)
 }
 
 /// The registered client for `spec`.

@@ -1,0 +1,94 @@
+//! Secrets never leak: every fixture of every client is replayed (successes,
+//! errors) plus a retried failure, with all tracing captured at TRACE level
+//! (spans included, and the `Debug` of every client and builder, which the
+//! replay harness logs), and every error's `Debug` and `Display` collected. None
+//! of it may contain any of the fake secrets the clients were given.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use marketplace_conformance::{MARKETPLACES, Scenario, fixture_files};
+use marketplace_sdk::runtime::RetryPolicy;
+use marketplace_sdk::runtime::replay::Outcome;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+/// A `MakeWriter` that appends everything to one shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn no_secret_appears_in_traces_debug_or_errors() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut seen = String::new();
+    let mut replayed = 0;
+    for marketplace in MARKETPLACES {
+        for file in fixture_files(marketplace.name) {
+            let scenario = Scenario::load(&file.spec, &file.operation, &file.case).unwrap();
+            match scenario.replay().await.unwrap() {
+                Outcome::Failure(error) => seen.push_str(&format!("{error}\n{error:?}\n")),
+                other => seen.push_str(&format!("{other:?}\n")),
+            }
+            replayed += 1;
+        }
+        // A retried call: a 503 then a connect failure, through the retry path.
+        if let Some(file) = fixture_files(marketplace.name).first() {
+            let scenario = Scenario::load(&file.spec, &file.operation, &file.case).unwrap();
+            let fast = RetryPolicy::default().backoff(
+                std::time::Duration::from_millis(1),
+                std::time::Duration::from_millis(2),
+            );
+            if let Outcome::Failure(error) =
+                scenario.run_against("http://127.0.0.1:9", fast, None).await
+            {
+                seen.push_str(&format!("{error}\n{error:?}\n"));
+            }
+        }
+    }
+    assert!(replayed > 0);
+
+    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        traces.contains("marketplace.call"),
+        "the call spans were captured"
+    );
+    assert!(
+        traces.contains("client built for replay"),
+        "client Debug output was captured"
+    );
+    let everything = format!("{traces}\n{seen}");
+    for marketplace in MARKETPLACES {
+        for secret in marketplace.secrets {
+            assert!(
+                !everything.contains(secret),
+                "{}: a secret leaked:\n{everything}",
+                marketplace.name
+            );
+        }
+    }
+}
