@@ -41,9 +41,45 @@
 
 marketplace_runtime::include_generated_client!();
 
-pub use marketplace_runtime::{Auth, ClientBuilder, Error, Result};
+pub use marketplace_runtime::{Auth, ClientBuilder, Error, Result, RetryPolicy};
+
+use futures::Stream;
+use marketplace_runtime::pagination::{Page, paginate};
 
 impl Client {
+    /// Every message, newest first, as a stream that fetches `page_size` messages
+    /// per request (offset paging) until `total_count` is reached.
+    ///
+    /// ```no_run
+    /// # use futures::TryStreamExt;
+    /// # async fn demo(client: marketplace_lectronz::Client) -> marketplace_lectronz::Result<()> {
+    /// let all: Vec<_> = client.messages(50.try_into().unwrap()).try_collect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn messages(
+        &self,
+        page_size: std::num::NonZeroU64,
+    ) -> impl Stream<Item = Result<types::MessageSummary>> + '_ {
+        paginate(0i64, move |offset| async move {
+            let page = self
+                .list_messages()
+                .limit(page_size)
+                .offset(offset)
+                .send()
+                .await?
+                .into_inner();
+            let fetched = i64::try_from(page.messages.len()).unwrap_or(i64::MAX);
+            let next = offset.saturating_add(fetched);
+            // Stop on the last page, and on an empty page (a shrinking list must not loop).
+            let more = fetched > 0 && next < page.total_count;
+            Ok(Page {
+                items: page.messages,
+                next: more.then_some(next),
+            })
+        })
+    }
+
     /// A builder for a client of Lectronz production ([`DEFAULT_BASE_URL`]) that
     /// authenticates with the store owner's API key (`Authorization: Bearer`).
     /// Use [`ClientBuilder::base_url`] to point it elsewhere.

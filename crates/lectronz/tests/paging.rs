@@ -1,0 +1,84 @@
+//! `Client::messages` pages with limit/offset until `total_count`, lazily.
+
+use futures::TryStreamExt;
+use marketplace_lectronz::{Client, RetryPolicy};
+use serde_json::json;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn summary(id: i64) -> serde_json::Value {
+    json!({"id": id, "type": "customer_order_message", "created_at": "2026-03-01T00:00:00Z", "updated_at": "2026-03-01T00:00:00Z"})
+}
+
+async fn client(server: &MockServer) -> Client {
+    Client::builder("fake-lectronz-api-key")
+        .base_url(format!("{}/api/v1", server.uri()))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn three_pages_are_one_stream() {
+    let server = MockServer::start().await;
+    for (offset, ids) in [(0, vec![5, 4]), (2, vec![3, 2]), (4, vec![1])] {
+        let messages: Vec<_> = ids.into_iter().map(summary).collect();
+        Mock::given(method("GET"))
+            .and(path("/api/v1/messages"))
+            .and(query_param("limit", "2"))
+            .and(query_param("offset", offset.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"limit": 2, "offset": offset, "total_count": 5, "messages": messages}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server).await;
+    let ids: Vec<i64> = client
+        .messages(2.try_into().unwrap())
+        .map_ok(|m| m.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, [5, 4, 3, 2, 1]);
+}
+
+#[tokio::test]
+async fn an_empty_page_ends_the_stream_even_if_total_count_says_more() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"limit": 2, "offset": 0, "total_count": 10, "messages": []})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let all: Vec<_> = client
+        .messages(2.try_into().unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(all.is_empty());
+}
+
+#[tokio::test]
+async fn an_error_page_ends_the_stream_with_the_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors": [{"status": 401, "title": "Unauthorized"}]})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let err = client
+        .messages(2.try_into().unwrap())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(err.is_auth(), "{err}");
+}
