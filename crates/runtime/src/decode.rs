@@ -45,7 +45,13 @@ pub async fn from_response<T: DeserializeOwned, E>(
 }
 
 /// Decodes `body` as `T`, describing a failure with its JSON path.
+///
+/// The fast path is plain `serde_json`; only a body that fails is decoded a second
+/// time with path tracking, so successful calls pay nothing for the diagnostics.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
