@@ -92,9 +92,22 @@ macro_rules! tolerant_enum {
             fn deserialize<D: $crate::__serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                let value: ::std::borrow::Cow<'de, str> =
-                    $crate::__serde::Deserialize::deserialize(deserializer)?;
-                Ok($name::from(value.as_ref()))
+                // A visitor, so known values decode from the borrowed text without
+                // allocating; only `Other` values own a copy.
+                struct Visitor;
+                impl<'de> $crate::__serde::de::Visitor<'de> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: $crate::__serde::de::Error>(
+                        self,
+                        value: &str,
+                    ) -> ::std::result::Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
             }
         }
     };
