@@ -94,14 +94,19 @@ async fn send_with_retries(
     policy: &RetryPolicy,
 ) -> reqwest::Result<reqwest::Response> {
     let idempotent = is_idempotent(request.method());
-    // A streamed body cannot be sent twice: such requests get exactly one attempt.
-    let replayable = request.try_clone().is_some();
+    // Only a request that may be retried needs a copy kept back; a streamed body
+    // cannot be copied (nor sent twice), so such requests get exactly one attempt.
+    let replayable = policy.max_retries_value() > 0
+        && request.body().is_none_or(|body| body.as_bytes().is_some());
     let mut original = Some(request);
     let mut attempt = 0u32;
     let send_once = || {
         attempt += 1;
         let this_attempt = attempt;
-        let request = match original.as_ref().and_then(reqwest::Request::try_clone) {
+        let copy = replayable
+            .then(|| original.as_ref().and_then(reqwest::Request::try_clone))
+            .flatten();
+        let request = match copy {
             Some(copy) => copy,
             None => original
                 .take()
