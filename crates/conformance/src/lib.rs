@@ -34,7 +34,8 @@ pub const FIX_COMMAND: &str = "cargo xtask generate";
 
 /// The workspace root (this crate lives in `crates/conformance`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 fn specs_dir() -> PathBuf {
