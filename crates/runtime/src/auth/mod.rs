@@ -2,12 +2,14 @@
 //! its own module; [`Auth`] is the handle a client holds.
 
 mod bearer;
+mod skyhub;
 
 use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
 pub use bearer::Bearer;
+pub use skyhub::SkyHub;
 
 /// Adds credentials (headers, signatures) to an outgoing request.
 ///
