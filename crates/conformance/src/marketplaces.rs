@@ -35,24 +35,53 @@ pub struct Marketplace {
 /// The fake Lectronz API key every Lectronz fixture records.
 pub const LECTRONZ_FAKE_API_KEY: &str = "fake-lectronz-api-key";
 
+/// The fake SkyHub seller e-mail every SkyHub fixture records (not a secret:
+/// it identifies the account and is shown by `Debug`).
+pub const SKYHUB_FAKE_USER_EMAIL: &str = "fake-seller@example.com";
+/// The fake SkyHub API key every SkyHub fixture records.
+pub const SKYHUB_FAKE_API_KEY: &str = "fake-skyhub-api-key";
+/// The fake SkyHub account-manager key every SkyHub fixture records.
+pub const SKYHUB_FAKE_ACCOUNT_MANAGER_KEY: &str = "fake-skyhub-account-manager-key";
+
 /// Every registered client.
-pub const MARKETPLACES: &[Marketplace] = &[Marketplace {
-    name: "lectronz",
-    decode: marketplace_lectronz::replay::decode_every_response,
-    secrets: &[LECTRONZ_FAKE_API_KEY],
-    replay: |cx, call| {
-        Box::pin(async move {
-            let client = match build::<marketplace_lectronz::Client>(
-                &cx,
-                Auth::bearer(LECTRONZ_FAKE_API_KEY),
-            ) {
-                Ok(client) => client,
-                Err(outcome) => return outcome,
-            };
-            marketplace_lectronz::replay::dispatch(&client, &call).await
-        })
+pub const MARKETPLACES: &[Marketplace] = &[
+    Marketplace {
+        name: "lectronz",
+        decode: marketplace_lectronz::replay::decode_every_response,
+        secrets: &[LECTRONZ_FAKE_API_KEY],
+        replay: |cx, call| {
+            Box::pin(async move {
+                let client = match build::<marketplace_lectronz::Client>(
+                    &cx,
+                    Auth::bearer(LECTRONZ_FAKE_API_KEY),
+                ) {
+                    Ok(client) => client,
+                    Err(outcome) => return outcome,
+                };
+                marketplace_lectronz::replay::dispatch(&client, &call).await
+            })
+        },
     },
-}];
+    Marketplace {
+        name: "skyhub-sac",
+        decode: marketplace_skyhub_sac::replay::decode_every_response,
+        secrets: &[SKYHUB_FAKE_API_KEY, SKYHUB_FAKE_ACCOUNT_MANAGER_KEY],
+        replay: |cx, call| {
+            Box::pin(async move {
+                let auth = Auth::skyhub(
+                    SKYHUB_FAKE_USER_EMAIL,
+                    SKYHUB_FAKE_API_KEY,
+                    SKYHUB_FAKE_ACCOUNT_MANAGER_KEY,
+                );
+                let client = match build::<marketplace_skyhub_sac::Client>(&cx, auth) {
+                    Ok(client) => client,
+                    Err(outcome) => return outcome,
+                };
+                marketplace_skyhub_sac::replay::dispatch(&client, &call).await
+            })
+        },
+    },
+];
 
 /// Builds a client for a replay. The builder and the client are logged with their
 /// `Debug` output, so the secret-leak test sees them along with all other tracing.
