@@ -116,9 +116,10 @@ impl Client {
     /// parameter of the previous page's `next_page` URL (SkyHub ignores filters
     /// next to a cursor: the cursor keeps them). The URL itself is never followed,
     /// so credentials only go to the client's base URL. The stream ends after a page
-    /// without a `next_page` (absent, null or empty) and after an empty page; it
-    /// yields an error, and ends, if a `next_page` has no `cursor` or repeats the
-    /// cursor just used (a service loop must not become an endless stream).
+    /// without a `next_page` (absent, null or empty) and after an empty page. If a
+    /// `next_page` has no `cursor`, or repeats the cursor just used, the stream
+    /// yields that page's items, then an [`Error::is_invalid_request`] error, and
+    /// ends: a service loop must not become an endless stream.
     ///
     /// ```no_run
     /// # use futures::TryStreamExt;
@@ -146,7 +147,8 @@ impl Client {
                         }
                     }
                     Cursor::At(cursor) => request = request.cursor(cursor.as_str()),
-                    // The previous page's items are out; now its problem is.
+                    // The previous page's items have been yielded; now say why its
+                    // next page cannot be requested.
                     Cursor::Unusable(reason) => return Err(Error::invalid_request(reason.clone())),
                 }
                 let page = request.send().await?.into_inner();
@@ -175,7 +177,9 @@ impl Client {
 
     /// The chats of ticket `code` (e.g. `Lojas Americanas-9999900001`), one per
     /// conversation pair, whether SkyHub answers a single chat object or a list
-    /// (see [`types::Chats`]).
+    /// (see [`types::Chats`]). The code is sent percent-encoded; an empty code, `.`
+    /// or `..` (which URL normalisation would turn into another path) is rejected
+    /// before sending.
     ///
     /// ```no_run
     /// # async fn demo(client: marketplace_skyhub_sac::Client) -> marketplace_skyhub_sac::Result<()> {
@@ -201,8 +205,9 @@ impl Client {
     ///
     /// `CUSTOMER_B2W` (the customer's conversation with the marketplace) is
     /// read-only for sellers: replying to it fails with
-    /// [`Error::is_invalid_request`] before anything is sent. Values this SDK does
-    /// not know are sent as they are.
+    /// [`Error::is_invalid_request`] before anything is sent, as do the codes
+    /// [`Client::chats`] rejects. `parts` values this SDK does not know are sent as
+    /// they are.
     ///
     /// ```no_run
     /// # use marketplace_skyhub_sac::types;
@@ -232,7 +237,7 @@ impl Client {
             return Err(Error::invalid_request(format!(
                 "cannot reply in the {parts} conversation of ticket {code:?}: it is between \
                  the customer and the marketplace and read-only for sellers \
-                 (answerable: CUSTOMER_SELLER, B2W_SELLER); nothing was sent"
+                 (answerable: CUSTOMER_SELLER, B2W_SELLER)"
             )));
         };
         self.reply_to_chat()
@@ -250,7 +255,7 @@ impl Client {
 fn check_code(code: &str) -> Result<()> {
     if matches!(code, "" | "." | "..") {
         return Err(Error::invalid_request(format!(
-            "{code:?} is not a SkyHub ticket code (`<marketplace>-<order>`); nothing was sent"
+            "{code:?} is not a SkyHub ticket code (`<marketplace>-<order>`)"
         )));
     }
     Ok(())
