@@ -25,11 +25,13 @@ use marketplace_lectronz::{Client as Lectronz, types};
 use serde_json::json;
 
 /// Requests per latency sample set (interleaved generated/baseline).
-const LATENCY_SAMPLES: usize = 3000;
+const LATENCY_SAMPLES: usize = 5000;
 /// Concurrent callers in the throughput run.
 const CONCURRENCY: usize = 16;
-/// Requests per throughput run.
+/// Requests per throughput round.
 const THROUGHPUT_REQUESTS: usize = 12_000;
+/// Alternating throughput rounds per side.
+const THROUGHPUT_ROUNDS: usize = 5;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +41,13 @@ fn main() {
         .expect("tokio");
     match args.first().map(String::as_str) {
         Some("all") => print!("{}", runtime.block_on(all())),
+        // For profilers (callgrind, perf): N sequential calls of one kind.
+        Some("calls") => {
+            let sdk = args.get(1).is_some_and(|a| a == "sdk");
+            let post = args.get(2).is_some_and(|a| a == "post");
+            let n = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1000);
+            runtime.block_on(calls(sdk, post, n));
+        }
         Some("paging") => {
             let items = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
             let (wall, rss_kb) = runtime.block_on(paging(items));
@@ -81,6 +90,32 @@ fn generated(base_url: &str) -> Lectronz {
         .expect("client")
 }
 
+/// A careful hand-written client sets the same timeouts the SDK defaults to.
+fn baseline_client(base_url: &str) -> baseline::Lectronz {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .expect("reqwest client");
+    baseline::Lectronz {
+        http,
+        base_url: base_url.to_owned(),
+        bearer: "Bearer fake-bench-key".into(),
+    }
+}
+
+fn baseline_message() -> baseline::NewMessage<'static> {
+    baseline::NewMessage {
+        content: "Your order ships tomorrow.",
+        kind: "seller_order_message",
+        subject: baseline::Subject {
+            id: 12345,
+            kind: "order".into(),
+            link: None,
+        },
+    }
+}
+
 fn new_message() -> types::MessageCreate {
     types::MessageCreate {
         content: "Your order ships tomorrow.".into(),
@@ -106,17 +141,7 @@ async fn all() -> String {
     let addr = server::serve(server::canned(routes)).await;
     let base_url = format!("http://{addr}/api/v1");
     let sdk = Arc::new(generated(&base_url));
-    // A careful hand-written client sets the same timeouts the SDK defaults to.
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .expect("reqwest client");
-    let hand = Arc::new(baseline::Lectronz {
-        http,
-        base_url: base_url.clone(),
-        bearer: "Bearer fake-bench-key".into(),
-    });
+    let hand = Arc::new(baseline_client(&base_url));
 
     let mut report = String::new();
     let _ = writeln!(
@@ -126,7 +151,8 @@ async fn all() -> String {
     let _ = writeln!(
         report,
         "Loopback hyper server with canned bodies; latency over {LATENCY_SAMPLES} interleaved calls each, \
-         throughput with {CONCURRENCY} concurrent callers × {THROUGHPUT_REQUESTS} requests (best of 2 runs each).\n"
+         throughput with {CONCURRENCY} concurrent callers × {THROUGHPUT_REQUESTS} requests \
+         (median of {THROUGHPUT_ROUNDS} alternating rounds each).\n"
     );
     let _ = writeln!(
         report,
@@ -194,6 +220,50 @@ async fn all() -> String {
     report
 }
 
+/// N sequential calls of one kind, for running under a profiler.
+async fn calls(sdk: bool, post: bool, n: usize) {
+    let routes = HashMap::from([
+        (("GET", "/api/v1/messages"), (200, list_json(20, 0, 20))),
+        (
+            ("POST", "/api/v1/messages"),
+            (
+                201,
+                Bytes::from(serde_json::to_vec(&message_json()).expect("json")),
+            ),
+        ),
+    ]);
+    let addr = server::serve(server::canned(routes)).await;
+    let base_url = format!("http://{addr}/api/v1");
+    let client = generated(&base_url);
+    let hand = baseline_client(&base_url);
+    for _ in 0..n {
+        match (sdk, post) {
+            (true, false) => drop(
+                client
+                    .list_messages()
+                    .limit(NonZeroU64::new(20).expect("nonzero"))
+                    .send()
+                    .await
+                    .expect("sdk"),
+            ),
+            (true, true) => drop(
+                client
+                    .create_message()
+                    .body(new_message())
+                    .send()
+                    .await
+                    .expect("sdk"),
+            ),
+            (false, false) => drop(hand.list_messages(20).await.expect("hand")),
+            (false, true) => drop(
+                hand.create_message(&baseline_message())
+                    .await
+                    .expect("hand"),
+            ),
+        }
+    }
+}
+
 /// Latency (interleaved) and throughput of the SDK call `a` vs the baseline `b`.
 async fn compare<A, AF, B, BF>(name: &str, a: A, b: B) -> String
 where
@@ -220,12 +290,13 @@ where
     }
     let (sdk_median, sdk_p99) = percentiles(&mut sdk);
     let (hand_median, hand_p99) = percentiles(&mut hand);
-    let mut sdk_rps: f64 = 0.0;
-    let mut hand_rps: f64 = 0.0;
-    for _ in 0..2 {
-        hand_rps = hand_rps.max(throughput(b.clone()).await);
-        sdk_rps = sdk_rps.max(throughput(a.clone()).await);
+    // Alternating rounds, median of each side: robust to a noisy neighbour.
+    let (mut sdk_rounds, mut hand_rounds) = (Vec::new(), Vec::new());
+    for _ in 0..THROUGHPUT_ROUNDS {
+        hand_rounds.push(throughput(b.clone()).await);
+        sdk_rounds.push(throughput(a.clone()).await);
     }
+    let (sdk_rps, hand_rps) = (median(&mut sdk_rounds), median(&mut hand_rounds));
     format!(
         "| {name} | {} / {} | {} / {} | {:.3}× | {:.0} / {:.0} | {:.3}× |\n",
         micros(sdk_median),
@@ -265,6 +336,11 @@ fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     (at(0.5), at(0.99))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn micros(d: Duration) -> String {

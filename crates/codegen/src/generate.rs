@@ -157,7 +157,7 @@ fn prepare_for_progenitor(document: &Value) -> Value {
 /// Items the house adds to progenitor's output: tolerant enums, the runtime hooks,
 /// error-body accessors, base-URL constants and the `GeneratedClient` impl.
 fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
-    syn::visit_mut::VisitMut::visit_file_mut(&mut DecodeWithPaths, file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut HouseEdits, file);
 
     for item in &mut file.items {
         if let syn::Item::Mod(module) = item
@@ -276,12 +276,24 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
     }
 }
 
-/// Routes every `ResponseValue::from_response(..)` of the generated code through
-/// `marketplace_runtime::decode::from_response`, which reports the JSON path and
-/// keeps the status when a body does not decode.
-struct DecodeWithPaths;
+/// House edits of progenitor's output: routes every `ResponseValue::from_response(..)`
+/// through `marketplace_runtime::decode::from_response` (which reports the JSON path
+/// and keeps the status when a body does not decode) and drops the `api-version`
+/// header.
+struct HouseEdits;
 
-impl syn::visit_mut::VisitMut for DecodeWithPaths {
+impl syn::visit_mut::VisitMut for HouseEdits {
+    /// progenitor adds `api-version: <info.version>` to every request. No marketplace
+    /// defines that header, so the statement is dropped: nothing to send, nothing to
+    /// strip again in the hooks.
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| {
+            let text = quote::ToTokens::to_token_stream(stmt).to_string();
+            !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
+        });
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
     fn visit_expr_path_mut(&mut self, expr: &mut syn::ExprPath) {
         let segments: Vec<String> = expr
             .path

@@ -1,19 +1,23 @@
-use reqwest::header::AUTHORIZATION;
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 
 use super::{Authenticate, sensitive_header};
 
 /// `Authorization: Bearer <token>`.
 pub struct Bearer {
-    token: SecretString,
+    /// Built once (a sensitive header value: its `Debug` is `Sensitive`), cloned into
+    /// each request; an invalid token is reported on every request, never sent.
+    header: Result<HeaderValue, String>,
 }
 
 impl Bearer {
     /// Bearer auth with `token`.
     pub fn new(token: impl Into<String>) -> Self {
-        Bearer {
-            token: SecretString::from(token.into()),
-        }
+        let token = secrecy::SecretString::from(token.into());
+        let header = sensitive_header(&format!(
+            "Bearer {}",
+            secrecy::ExposeSecret::expose_secret(&token)
+        ));
+        Bearer { header }
     }
 }
 
@@ -25,7 +29,7 @@ impl std::fmt::Debug for Bearer {
 
 impl Authenticate for Bearer {
     fn authenticate(&self, request: &mut reqwest::Request) -> Result<(), String> {
-        let value = sensitive_header(&format!("Bearer {}", self.token.expose_secret()))?;
+        let value = self.header.clone()?;
         request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
     }
