@@ -8,7 +8,9 @@
 
 use std::process::ExitCode;
 
-use marketplace_conformance::{FIX_COMMAND, check_all};
+use marketplace_conformance::{FIX_COMMAND, check_all, workspace_root};
+
+mod bench;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -16,13 +18,25 @@ commands:
   check      the CI gate: specs follow the house rules, fixtures conform and replay,
              snapshots match; writes nothing
   generate   regenerate the clients and rewrite the API-surface and fixture snapshots
-             (shows each diff first)";
+             (shows each diff first)
+  bench      run the benchmarks in release mode and write BENCHMARKS.md
+             (--build-cost also times a cold and an incremental workspace build)";
 
 fn main() -> ExitCode {
     let command = std::env::args().nth(1);
     let update = match command.as_deref() {
         Some("check") => "no",
         Some("generate") => "always",
+        Some("bench") => {
+            let build_cost = std::env::args().any(|a| a == "--build-cost");
+            return match bench::run(&workspace_root(), build_cost) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
