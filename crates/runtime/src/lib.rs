@@ -55,7 +55,9 @@ macro_rules! include_generated_client {
     };
 }
 
-pub use auth::{Auth, Authenticate, Bearer, SkyHub, sensitive_header};
+pub use auth::{
+    Auth, Authenticate, Bearer, MetroHmac, SignatureEncoding, SkyHub, sensitive_header,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime};
 pub use error::{ApiErrorBody, Error, Result, text_at};

@@ -2,6 +2,7 @@
 //! its own module; [`Auth`] is the handle a client holds.
 
 mod bearer;
+mod metro_hmac;
 mod skyhub;
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use reqwest::header::HeaderValue;
 
 pub use bearer::Bearer;
+pub use metro_hmac::{MetroHmac, SignatureEncoding};
 pub use skyhub::SkyHub;
 
 /// Adds credentials (headers, signatures) to an outgoing request.
