@@ -170,6 +170,42 @@ impl MetroHmac {
         }
     }
 
+    /// Whether `signature` (a received `x-signature`) is the HMAC-SHA256 of `text`
+    /// keyed with the client secret, in hex (either case) or standard base64 whatever
+    /// this signer's [`SignatureEncoding`]; compared in constant time
+    /// (`Mac::verify_slice`). For receivers of METRO's signed webhook deliveries, with
+    /// `text` usually [`string_to_sign`](Self::string_to_sign).
+    ///
+    /// ```
+    /// use marketplace_runtime::MetroHmac;
+    ///
+    /// let signer = MetroHmac::new("my-client-key", "my-client-secret");
+    /// let text = MetroHmac::string_to_sign("POST", "https://shop.test/hook", b"{}", 1_700_000_000);
+    /// let sent = signer.signature("POST", "https://shop.test/hook", b"{}", 1_700_000_000);
+    /// assert!(signer.verify(&text, &sent));
+    /// assert!(signer.verify(&text, &sent.to_uppercase()));
+    /// assert!(!signer.verify(b"something else", &sent));
+    /// ```
+    pub fn verify(&self, text: &[u8], signature: &str) -> bool {
+        let digest = match signature.len() {
+            64 => hex::decode(signature).ok(),
+            44 => base64::engine::general_purpose::STANDARD
+                .decode(signature)
+                .ok(),
+            _ => None,
+        };
+        let Some(digest) = digest else {
+            return false;
+        };
+        let Ok(mut mac) =
+            Hmac::<Sha256>::new_from_slice(self.client_secret.expose_secret().as_bytes())
+        else {
+            return false;
+        };
+        mac.update(text);
+        mac.verify_slice(&digest).is_ok()
+    }
+
     /// The `FULL_URL` of a request: scheme, host, port, path and query as sent
     /// (never the fragment, which is not sent), with the signed origin if one is set.
     fn full_url(&self, url: &reqwest::Url) -> Result<String, String> {
@@ -467,5 +503,32 @@ mod tests {
             assert!(!err.contains(SECRET), "{err}");
             assert!(request.headers().is_empty(), "{:?}", request.headers());
         }
+    }
+
+    #[test]
+    fn verify_accepts_the_digest_in_any_encoding_and_nothing_else() {
+        let scheme = MetroHmac::new(ID, SECRET);
+        let text = MetroHmac::string_to_sign(
+            "POST",
+            &format!("{HOST}/openapi/v1/orders/{ORDER}/chats"),
+            POST_BODY.as_bytes(),
+            NOW,
+        );
+        for good in [POST_HEX, &POST_HEX.to_uppercase(), POST_BASE64] {
+            assert!(scheme.verify(&text, good), "{good}");
+        }
+        let flipped = format!("0{}", &POST_HEX[1..]);
+        for bad in [
+            "",
+            "x",
+            &flipped,
+            &POST_HEX[..63],
+            GET_HEX,
+            GET_BASE64,
+            "=".repeat(44).as_str(),
+        ] {
+            assert!(!scheme.verify(&text, bad), "{bad}");
+        }
+        assert!(!MetroHmac::new(ID, "another-secret").verify(&text, POST_HEX));
     }
 }
