@@ -251,19 +251,54 @@ fn api_failure<E: ApiErrorBody>(response: ResponseValue<E>) -> ApiFailure {
     }
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+/// How long the server asked us to wait, from the response headers:
+///
+/// * `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3);
+/// * otherwise Yandex Market's `X-RateLimit-Resource-Until`, the end of the method's
+///   quota window as an RFC 822 date (`Thu, 10 Jul 2018 00:42:42 GMT`), but only
+///   when `X-RateLimit-Resource-Remaining` says the quota is used up (`0`). Yandex
+///   sends these headers on every response: on a 5xx, or on a 420 for too many
+///   parallel requests, the end of the hourly window is no reason to wait.
+///
+/// A date in the past means no wait ([`Duration::ZERO`]); a value that does not
+/// parse is ignored (RFC 3339 timestamps are also accepted for the Yandex header).
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+        Some(headers.get(name)?.to_str().ok()?.trim())
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(at.with_timezone(&chrono::Utc));
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    fn wait_until(at: chrono::DateTime<chrono::FixedOffset>, now: SystemTime) -> Duration {
+        let at = SystemTime::from(at.with_timezone(&chrono::Utc));
+        at.duration_since(now).unwrap_or(Duration::ZERO)
+    }
+
+    let retry_after = text(headers, "retry-after").and_then(|value| {
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        Some(wait_until(at, now))
+    });
+    retry_after.or_else(|| {
+        let remaining = text(headers, "x-ratelimit-resource-remaining")?
+            .parse::<i64>()
+            .ok()?;
+        if remaining > 0 {
+            return None;
+        }
+        let until = text(headers, "x-ratelimit-resource-until")?;
+        // The weekday is redundant and not checked: Yandex's own documented example,
+        // `Thu, 10 Jul 2018`, was a Tuesday.
+        let until = match until.split_once(',') {
+            Some((day, rest)) if day.len() == 3 && day.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                rest.trim_start()
+            }
+            _ => until,
+        };
+        let at = chrono::DateTime::parse_from_rfc2822(until)
+            .or_else(|_| chrono::DateTime::parse_from_rfc3339(until))
+            .ok()?;
+        Some(wait_until(at, now))
+    })
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
@@ -431,6 +466,140 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers, SystemTime::now()), None);
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    fn at(rfc3339: &str) -> SystemTime {
+        SystemTime::from(chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap())
+    }
+
+    #[test]
+    fn yandex_resource_until_is_the_wait_when_the_quota_is_used_up() {
+        let now = at("2018-07-10T00:40:00Z");
+        let exhausted = headers(&[
+            ("x-ratelimit-resource-limit", "1000"),
+            ("x-ratelimit-resource-remaining", "0"),
+            (
+                "x-ratelimit-resource-until",
+                "Tue, 10 Jul 2018 00:42:42 GMT",
+            ),
+        ]);
+        assert_eq!(retry_after(&exhausted, now), Some(Duration::from_secs(162)));
+        // The vendor documentation's example date, whose weekday is wrong.
+        let documented = headers(&[
+            ("x-ratelimit-resource-remaining", "0"),
+            (
+                "x-ratelimit-resource-until",
+                "Thu, 10 Jul 2018 00:42:42 GMT",
+            ),
+        ]);
+        assert_eq!(
+            retry_after(&documented, now),
+            Some(Duration::from_secs(162))
+        );
+        // Another offset, no weekday (both allowed by RFC 822), and a negative count.
+        let moscow = headers(&[
+            ("x-ratelimit-resource-remaining", "-1"),
+            ("x-ratelimit-resource-until", "10 Jul 2018 03:41:00 +0300"),
+        ]);
+        assert_eq!(retry_after(&moscow, now), Some(Duration::from_secs(60)));
+        // Defensive: an RFC 3339 timestamp is read too.
+        let rfc3339 = headers(&[
+            ("x-ratelimit-resource-remaining", " 0 "),
+            ("x-ratelimit-resource-until", "2018-07-10T00:41:30+00:00"),
+        ]);
+        assert_eq!(retry_after(&rfc3339, now), Some(Duration::from_secs(90)));
+        // A window that already ended means "now", not a negative wait.
+        let later = at("2018-07-10T01:00:00Z");
+        assert_eq!(retry_after(&exhausted, later), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn yandex_resource_until_is_ignored_while_quota_remains_or_is_unknown() {
+        let now = at("2018-07-10T00:40:00Z");
+        let until = (
+            "x-ratelimit-resource-until",
+            "Tue, 10 Jul 2018 00:42:42 GMT",
+        );
+        for remaining in [
+            Some("12"),
+            Some("lots"),
+            Some(""),
+            Some("99999999999999999999999"),
+            None,
+        ] {
+            let mut pairs = vec![until];
+            pairs.extend(remaining.map(|r| ("x-ratelimit-resource-remaining", r)));
+            assert_eq!(retry_after(&headers(&pairs), now), None, "{remaining:?}");
+        }
+    }
+
+    #[test]
+    fn garbage_yandex_resource_until_is_ignored() {
+        let now = SystemTime::now();
+        for until in [
+            "tomorrow",
+            "",
+            "Thu, 99 Jul 2018 00:42:42 GMT",
+            "1531183362",
+            "Thu, 10 Jul 2018 00:42:42",
+        ] {
+            let mut map = headers(&[("x-ratelimit-resource-remaining", "0")]);
+            map.insert(
+                "x-ratelimit-resource-until",
+                HeaderValue::from_str(until).unwrap(),
+            );
+            assert_eq!(retry_after(&map, now), None, "{until:?}");
+        }
+        let mut not_text = headers(&[("x-ratelimit-resource-remaining", "0")]);
+        not_text.insert(
+            "x-ratelimit-resource-until",
+            HeaderValue::from_bytes(b"Thu, 10 Jul 2018 \xff").unwrap(),
+        );
+        assert_eq!(retry_after(&not_text, now), None);
+    }
+
+    #[test]
+    fn retry_after_wins_over_yandex_resource_until_unless_it_is_garbage() {
+        let now = at("2018-07-10T00:40:00Z");
+        let mut both = headers(&[
+            ("retry-after", "5"),
+            ("x-ratelimit-resource-remaining", "0"),
+            (
+                "x-ratelimit-resource-until",
+                "Tue, 10 Jul 2018 00:42:42 GMT",
+            ),
+        ]);
+        assert_eq!(retry_after(&both, now), Some(Duration::from_secs(5)));
+        both.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&both, now), Some(Duration::from_secs(162)));
+    }
+
+    #[test]
+    fn a_yandex_420_error_carries_when_to_retry() {
+        let until = chrono::Utc::now() + chrono::Duration::seconds(120);
+        let until = until.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let err = error_response(
+            420,
+            &[
+                ("x-ratelimit-resource-limit", "1000"),
+                ("x-ratelimit-resource-remaining", "0"),
+                ("x-ratelimit-resource-until", until.as_str()),
+            ],
+        );
+        assert!(err.is_rate_limited());
+        let wait = err.retry_after().expect("a wait");
+        assert!(
+            (Duration::from_secs(115)..=Duration::from_secs(120)).contains(&wait),
+            "{wait:?}"
+        );
     }
 
     #[test]

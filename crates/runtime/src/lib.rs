@@ -56,7 +56,7 @@ macro_rules! include_generated_client {
 }
 
 pub use auth::{
-    Auth, Authenticate, Bearer, MetroHmac, SignatureEncoding, SkyHub, sensitive_header,
+    Auth, Authenticate, Bearer, MetroHmac, SignatureEncoding, SkyHub, Yandex, sensitive_header,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime};

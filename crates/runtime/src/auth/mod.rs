@@ -4,6 +4,7 @@
 mod bearer;
 mod metro_hmac;
 mod skyhub;
+mod yandex;
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use reqwest::header::HeaderValue;
 pub use bearer::Bearer;
 pub use metro_hmac::{MetroHmac, SignatureEncoding};
 pub use skyhub::SkyHub;
+pub use yandex::Yandex;
 
 /// Adds credentials (headers, signatures) to an outgoing request.
 ///
