@@ -3,7 +3,9 @@
 
 use futures::future::BoxFuture;
 use marketplace_runtime::replay::{Call, Outcome};
-use marketplace_runtime::{Auth, ClientBuilder, GeneratedClient, RetryPolicy};
+use marketplace_runtime::{
+    Auth, ClientBuilder, FixedClock, GeneratedClient, MetroHmac, RetryPolicy,
+};
 
 /// What a replay needs besides the call.
 #[derive(Clone, Debug)]
@@ -43,6 +45,12 @@ pub const SKYHUB_FAKE_API_KEY: &str = "fake-skyhub-api-key";
 /// The fake SkyHub account-manager key every SkyHub fixture records.
 pub const SKYHUB_FAKE_ACCOUNT_MANAGER_KEY: &str = "fake-skyhub-account-manager-key";
 
+/// The fake METRO client key (`X-Client-Id`) every METRO fixture records (not a
+/// secret: it identifies the key pair and is shown by `Debug`).
+pub const METRO_FAKE_CLIENT_ID: &str = "fake-metro-client-id";
+/// The fake METRO client secret the `X-Signature` of every METRO fixture is made with.
+pub const METRO_FAKE_CLIENT_SECRET: &str = "fake-metro-client-secret";
+
 /// Every registered client.
 pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
@@ -81,6 +89,44 @@ pub const MARKETPLACES: &[Marketplace] = &[
             })
         },
     },
+    Marketplace {
+        name: "metro-message-center",
+        decode: marketplace_metro_message_center::replay::decode_every_response,
+        secrets: &[METRO_FAKE_CLIENT_SECRET],
+        replay: |cx, call| {
+            Box::pin(async move {
+                let signed_origin = marketplace_metro_message_center::SANDBOX_BASE_URL;
+                let auth = match metro_auth(&cx, signed_origin) {
+                    Ok(auth) => auth,
+                    Err(outcome) => return outcome,
+                };
+                let client = match build::<marketplace_metro_message_center::Client>(&cx, auth) {
+                    Ok(client) => client,
+                    Err(outcome) => return outcome,
+                };
+                marketplace_metro_message_center::replay::dispatch(&client, &call).await
+            })
+        },
+    },
+    Marketplace {
+        name: "metro-subscriptions",
+        decode: marketplace_metro_subscriptions::replay::decode_every_response,
+        secrets: &[METRO_FAKE_CLIENT_SECRET],
+        replay: |cx, call| {
+            Box::pin(async move {
+                let signed_origin = marketplace_metro_subscriptions::SANDBOX_BASE_URL;
+                let auth = match metro_auth(&cx, signed_origin) {
+                    Ok(auth) => auth,
+                    Err(outcome) => return outcome,
+                };
+                let client = match build::<marketplace_metro_subscriptions::Client>(&cx, auth) {
+                    Ok(client) => client,
+                    Err(outcome) => return outcome,
+                };
+                marketplace_metro_subscriptions::replay::dispatch(&client, &call).await
+            })
+        },
+    },
 ];
 
 /// Builds a client for a replay. The builder and the client are logged with their
@@ -100,6 +146,24 @@ fn build<C: GeneratedClient + std::fmt::Debug>(
         .map_err(|e| Outcome::BadArguments(format!("cannot build the client: {e}")))?;
     tracing::debug!(?client, "client built for replay");
     Ok(client)
+}
+
+/// METRO signing for a replay: the fake key pair, the fixture's clock (`now`, which
+/// every METRO fixture must record), and the signature computed for METRO's sandbox
+/// host (`signed_origin`) rather than the mock server's address, which changes on
+/// every run: so a fixture's `x-signature` is the one METRO's sandbox would check for
+/// that method, path, query, body and timestamp.
+fn metro_auth(cx: &ReplayContext, signed_origin: &str) -> Result<Auth, Outcome> {
+    let now = cx.now.ok_or_else(|| {
+        Outcome::BadArguments(
+            "METRO requests are signed with a timestamp: the fixture needs `now`".into(),
+        )
+    })?;
+    Ok(Auth::from(
+        MetroHmac::new(METRO_FAKE_CLIENT_ID, METRO_FAKE_CLIENT_SECRET)
+            .clock(FixedClock(now))
+            .signed_origin(signed_origin),
+    ))
 }
 
 /// The registered client for `spec`.
