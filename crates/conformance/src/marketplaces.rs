@@ -51,6 +51,15 @@ pub const METRO_FAKE_CLIENT_ID: &str = "fake-metro-client-id";
 /// The fake METRO client secret the `X-Signature` of every METRO fixture is made with.
 pub const METRO_FAKE_CLIENT_SECRET: &str = "fake-metro-client-secret";
 
+/// The fake METRO Client Key every METRO event-delivery fixture records (`x-client`;
+/// not a secret).
+pub const METRO_EVENTS_FAKE_CLIENT_KEY: &str = "fake-metro-events-client-key";
+/// The fake METRO Client Secret that signs every METRO event-delivery fixture.
+pub const METRO_EVENTS_FAKE_CLIENT_SECRET: &str = "fake-metro-events-client-secret";
+/// The receiver URL METRO event deliveries are signed for: the spec's placeholder
+/// server, so that signatures do not depend on the mock server's port.
+pub const METRO_EVENTS_SIGNED_ORIGIN: &str = "https://seller.example.invalid";
+
 /// Every registered client.
 pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
@@ -124,6 +133,44 @@ pub const MARKETPLACES: &[Marketplace] = &[
                     Err(outcome) => return outcome,
                 };
                 marketplace_metro_subscriptions::replay::dispatch(&client, &call).await
+            })
+        },
+    },
+    Marketplace {
+        name: "metro-events",
+        decode: marketplace_metro_events::replay::decode_every_response,
+        secrets: &[METRO_EVENTS_FAKE_CLIENT_SECRET],
+        replay: |cx, call| {
+            Box::pin(async move {
+                let signer = marketplace_runtime::MetroHmac::new(
+                    METRO_EVENTS_FAKE_CLIENT_KEY,
+                    METRO_EVENTS_FAKE_CLIENT_SECRET,
+                )
+                .clock(marketplace_runtime::FixedClock(cx.now.unwrap_or_default()))
+                .signed_origin(METRO_EVENTS_SIGNED_ORIGIN);
+                let auth = Auth::from(marketplace_metro_events::DeliverySigning::new(signer));
+                let client = match build::<marketplace_metro_events::Client>(&cx, auth) {
+                    Ok(client) => client,
+                    Err(outcome) => return outcome,
+                };
+                marketplace_metro_events::replay::dispatch(&client, &call).await
+            })
+        },
+    },
+    Marketplace {
+        name: "yandex-market-notifications",
+        decode: marketplace_yandex_market_notifications::replay::decode_every_response,
+        // Yandex Market sends no credentials with its notifications.
+        secrets: &[],
+        replay: |cx, call| {
+            Box::pin(async move {
+                let auth = Auth::custom(marketplace_yandex_market_notifications::Unsigned);
+                let client =
+                    match build::<marketplace_yandex_market_notifications::Client>(&cx, auth) {
+                        Ok(client) => client,
+                        Err(outcome) => return outcome,
+                    };
+                marketplace_yandex_market_notifications::replay::dispatch(&client, &call).await
             })
         },
     },
