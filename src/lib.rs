@@ -10,3 +10,12 @@ pub use marketplace_lectronz as lectronz;
 /// SkyHub (Americanas marketplace) SAC: tickets and chats (`specs/skyhub-sac.yaml`).
 #[cfg(feature = "skyhub-sac")]
 pub use marketplace_skyhub_sac as skyhub_sac;
+
+/// METRO Markets Message Center: chats with buyers (`specs/metro-message-center.yaml`).
+#[cfg(feature = "metro-message-center")]
+pub use marketplace_metro_message_center as metro_message_center;
+
+/// METRO Markets Service Event Subscription: webhook subscriptions
+/// (`specs/metro-subscriptions.yaml`).
+#[cfg(feature = "metro-subscriptions")]
+pub use marketplace_metro_subscriptions as metro_subscriptions;
