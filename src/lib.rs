@@ -11,6 +11,10 @@ pub use marketplace_lectronz as lectronz;
 #[cfg(feature = "skyhub-sac")]
 pub use marketplace_skyhub_sac as skyhub_sac;
 
+/// Yandex Market Partner API: chats with buyers (`specs/yandex-market-chats.yaml`).
+#[cfg(feature = "yandex-market-chats")]
+pub use marketplace_yandex_market_chats as yandex_market_chats;
+
 /// METRO Markets Message Center: chats with buyers (`specs/metro-message-center.yaml`).
 #[cfg(feature = "metro-message-center")]
 pub use marketplace_metro_message_center as metro_message_center;

@@ -45,6 +45,9 @@ pub const SKYHUB_FAKE_API_KEY: &str = "fake-skyhub-api-key";
 /// The fake SkyHub account-manager key every SkyHub fixture records.
 pub const SKYHUB_FAKE_ACCOUNT_MANAGER_KEY: &str = "fake-skyhub-account-manager-key";
 
+/// The fake Yandex Market API-Key token every Yandex Market chats fixture records.
+pub const YANDEX_MARKET_FAKE_API_KEY: &str = "fake-yandex-market-api-key";
+
 /// The fake METRO client key (`X-Client-Id`) every METRO fixture records (not a
 /// secret: it identifies the key pair and is shown by `Debug`).
 pub const METRO_FAKE_CLIENT_ID: &str = "fake-metro-client-id";
@@ -95,6 +98,21 @@ pub const MARKETPLACES: &[Marketplace] = &[
                     Err(outcome) => return outcome,
                 };
                 marketplace_skyhub_sac::replay::dispatch(&client, &call).await
+            })
+        },
+    },
+    Marketplace {
+        name: "yandex-market-chats",
+        decode: marketplace_yandex_market_chats::replay::decode_every_response,
+        secrets: &[YANDEX_MARKET_FAKE_API_KEY],
+        replay: |cx, call| {
+            Box::pin(async move {
+                let auth = Auth::yandex_api_key(YANDEX_MARKET_FAKE_API_KEY);
+                let client = match build::<marketplace_yandex_market_chats::Client>(&cx, auth) {
+                    Ok(client) => client,
+                    Err(outcome) => return outcome,
+                };
+                marketplace_yandex_market_chats::replay::dispatch(&client, &call).await
             })
         },
     },

@@ -1,0 +1,4 @@
+// Generates the client from specs/yandex-market-chats.yaml (see marketplace_codegen::build_script).
+fn main() {
+    marketplace_codegen::build_script("yandex-market-chats");
+}
