@@ -1,0 +1,149 @@
+//! Shared by the HTTP tests: a recording application and a loopback server.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use marketplace_webhooks::{Handler, HandlerError};
+
+/// What the application does with the next event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    Accept,
+    Fail,
+    Panic,
+}
+
+/// The application: records every event it accepted; fails or panics on demand.
+#[derive(Clone)]
+pub struct Recorder<E> {
+    received: Arc<Mutex<Vec<E>>>,
+    script: Arc<Mutex<VecDeque<Behaviour>>>,
+    gate: Arc<Mutex<Option<Arc<tokio::sync::Semaphore>>>>,
+    entered: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<E> Default for Recorder<E> {
+    fn default() -> Self {
+        Recorder {
+            received: Arc::default(),
+            script: Arc::default(),
+            gate: Arc::default(),
+            entered: Arc::default(),
+        }
+    }
+}
+
+impl<E: Clone> Recorder<E> {
+    /// The next events get these behaviours, in order; then `Accept`.
+    pub fn script(&self, behaviours: &[Behaviour]) {
+        self.script
+            .lock()
+            .unwrap()
+            .extend(behaviours.iter().copied());
+    }
+
+    /// Every event the application accepted, in order.
+    pub fn received(&self) -> Vec<E> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 10 s) until the handler has been called `n` times in all.
+    pub async fn wait_entered(&self, n: usize) {
+        for _ in 0..1000 {
+            if self.entered.load(std::sync::atomic::Ordering::SeqCst) >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the handler was not called {n} times");
+    }
+
+    /// Makes the handler wait for a permit of the returned semaphore before deciding.
+    pub fn hold(&self) -> Arc<tokio::sync::Semaphore> {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        *self.gate.lock().unwrap() = Some(gate.clone());
+        gate
+    }
+}
+
+impl<E: Clone + Send + 'static> Handler<E> for Recorder<E> {
+    async fn handle(&self, event: E) -> Result<(), HandlerError> {
+        self.entered
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let gate = self.gate.lock().unwrap().clone();
+        if let Some(gate) = gate {
+            gate.acquire().await.expect("gate open").forget();
+        }
+        let next = self.script.lock().unwrap().pop_front();
+        match next.unwrap_or(Behaviour::Accept) {
+            Behaviour::Accept => {
+                self.received.lock().unwrap().push(event);
+                Ok(())
+            }
+            Behaviour::Fail => Err("the application's database is down".into()),
+            Behaviour::Panic => panic!("the application panicked"),
+        }
+    }
+}
+
+/// Serves `app` on 127.0.0.1 (with the peer address available to handlers); returns
+/// its address. The server lives as long as the test's runtime.
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+/// Status and JSON body of a response.
+pub async fn answer(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "every answer is JSON"
+    );
+    let body = response.bytes().await.unwrap();
+    let json = serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+    (status, json)
+}
+
+/// A fixture's request body and recorded response (`tests/fixtures/<spec>/<op>/`).
+pub fn fixtures(
+    spec: &str,
+    operation: &str,
+) -> Vec<(String, serde_json::Value, u16, serde_json::Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(spec)
+        .join(operation);
+    let mut out = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let fixture: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        out.push((
+            path.file_stem().unwrap().to_string_lossy().into_owned(),
+            fixture["request"]["body"].clone(),
+            u16::try_from(fixture["response"]["status"].as_u64().unwrap()).unwrap(),
+            fixture["response"]["body"].clone(),
+        ));
+    }
+    out
+}
