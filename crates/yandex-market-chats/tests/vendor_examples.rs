@@ -189,9 +189,12 @@ fn our_pointer(example: &Example) -> Result<String, String> {
     Ok(format!("{base}{inner}"))
 }
 
+/// Decodes a JSON value into one generated type, or says why it does not.
+type Decoder = fn(Value) -> Result<(), String>;
+
 /// A complete instance of our object schema `name`, valid without the property
 /// an example replaces, and its decoder into the generated type.
-fn whole_object(name: &str) -> Option<(Value, fn(Value) -> Result<(), String>)> {
+fn whole_object(name: &str) -> Option<(Value, Decoder)> {
     fn decode<T: serde::de::DeserializeOwned>(value: Value) -> Result<(), String> {
         serde_json::from_value::<T>(value)
             .map(drop)
