@@ -17,7 +17,11 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 /// acknowledges it and remembers it, and later copies are not handed over again.
 /// Return `Err` (or panic) and the receiver answers an error without remembering it,
 /// so the marketplace's next delivery is handed over. Keep it quick: Yandex Market
-/// waits 10 seconds at most; long work belongs in the application's own queue.
+/// waits 10 seconds at most; long work belongs in the application's own queue. While
+/// a call has not returned, its event is *in progress*: copies that arrive meanwhile
+/// are answered with a retryable error, never handed over a second time (so a handler
+/// that never returns blocks its event; there is deliberately no timeout that would
+/// cancel a handler halfway through storing).
 ///
 /// Any `Fn(E) -> impl Future<Output = Result<(), HandlerError>>` closure is a handler:
 ///
