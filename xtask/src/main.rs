@@ -1,4 +1,4 @@
-//! `cargo xtask generate` | `cargo xtask check`
+//! `cargo xtask generate` | `cargo xtask check` | `cargo xtask diff` | `cargo xtask bench`
 //!
 //! Both run the same checks (`marketplace_conformance::check_all`): house spec
 //! rules, client generation, API-surface snapshots, fixture conformance and fixture
@@ -19,6 +19,8 @@ commands:
              snapshots match; writes nothing
   generate   regenerate the clients and rewrite the API-surface and fixture snapshots
              (shows each diff first)
+  diff       classify spec changes against a git revision (breaking or not) as a
+             Markdown report with the API-surface diff; see `cargo xtask diff --help`
   bench      run the benchmarks in release mode and write BENCHMARKS.md
              (--build-cost also times a cold and an incremental workspace build)";
 
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let update = match command.as_deref() {
         Some("check") => "no",
         Some("generate") => "always",
+        Some("diff") => return diff(std::env::args().skip(2)),
         Some("bench") => {
             let build_cost = std::env::args().any(|a| a == "--build-cost");
             return match bench::run(&workspace_root(), build_cost) {
@@ -73,6 +76,47 @@ fn main() -> ExitCode {
          Request mismatches: fix the fixture or the spec."
     );
     ExitCode::FAILURE
+}
+
+/// `cargo xtask diff`: prints the report; exits 1 on breaking changes with
+/// `--fail-on breaking`, 2 on bad arguments or a spec that cannot be compared.
+fn diff(args: impl Iterator<Item = String>) -> ExitCode {
+    use xtask::diff::{Options, USAGE, run};
+    let args: Vec<String> = args.collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let options = match Options::parse(args) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&workspace_root(), &options) {
+        Ok(outcome) => {
+            print!("{}", outcome.report);
+            for error in &outcome.errors {
+                eprintln!("error: {error}");
+            }
+            if !outcome.errors.is_empty() {
+                ExitCode::from(2)
+            } else if options.fail_on_breaking && outcome.breaking > 0 {
+                eprintln!(
+                    "{} breaking change(s) (--fail-on breaking)",
+                    outcome.breaking
+                );
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// insta reports a snapshot mismatch by printing the diff and then panicking; the
