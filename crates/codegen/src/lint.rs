@@ -149,8 +149,19 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
     }
 
     let schemas = doc["components"]["schemas"].as_object();
+    let mut type_names: BTreeMap<String, &str> = BTreeMap::new();
     for (name, schema) in schemas.into_iter().flatten() {
         let at = pointer(["components", "schemas", name]);
+        if let Some(first) = type_names.insert(rust_name(name, Case::Pascal), name) {
+            f(
+                at.clone(),
+                "schema-name",
+                format!(
+                    "`{name}` and `{first}` both become the Rust type `{}`: typify keeps one and points both at it",
+                    rust_name(name, Case::Pascal)
+                ),
+            );
+        }
         if !is_pascal_case(name) {
             f(
                 at.clone(),
@@ -170,9 +181,19 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
         walk_schema(schema, &at, true, &mut f);
     }
     walk_refs(doc, doc, "", &mut f);
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        if item.get("$ref").is_some() {
+            f(
+                pointer(["paths", path]),
+                "path-item-ref",
+                "path items cannot be `$ref`s: progenitor rejects them; write the operations inline".into(),
+            );
+        }
+    }
 
     let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut error_schemas = BTreeSet::new();
+    let mut seen_rust_names: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut error_schemas: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for op in operations(doc) {
         let at = &op.pointer;
         let id = op.id();
@@ -194,6 +215,23 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
                 "operation-id",
                 format!("`{id}` is already used at {first}"),
             );
+        } else {
+            // progenitor names the method `snake(id)` and its builder `Pascal(id)`.
+            for (case, what) in [(Case::Snake, "method"), (Case::Pascal, "builder type")] {
+                let rust = rust_name(id, case);
+                if let Some((other, first)) =
+                    seen_rust_names.insert(format!("{what} {rust}"), (id.to_owned(), at.clone()))
+                {
+                    f(
+                        format!("{at}/operationId"),
+                        "operation-id",
+                        format!(
+                            "`{id}` and `{other}` (at {first}) both become the {what} `{rust}`: progenitor generates one, merged"
+                        ),
+                    );
+                    break;
+                }
+            }
         }
         if op.value["summary"].as_str().is_none_or(str::is_empty) {
             f(
@@ -205,14 +243,33 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
         lint_parameters(doc, &op, &mut f);
         lint_request_body(&op, &mut f);
         if let Some(name) = lint_responses(doc, &op, &mut f) {
-            error_schemas.insert(name.to_owned());
+            error_schemas
+                .entry(name)
+                .or_default()
+                .push(op.pointer.clone());
         }
     }
 
-    for name in error_schemas {
-        let at = pointer(["components", "schemas", &name]);
+    // One error schema per spec: the runtime reads the marketplace's code and
+    // message through it, and callers match one error type per client.
+    if let Some((shared, _)) = error_schemas.iter().max_by_key(|(_, ops)| ops.len()) {
+        for (name, ops) in error_schemas.iter().filter(|(name, _)| *name != shared) {
+            for at in ops {
+                f(
+                    format!("{at}/responses"),
+                    "shared-error-schema",
+                    format!(
+                        "errors are documented with `{name}`, but the spec's shared error schema is `{shared}`: every operation documents its errors with the same schema"
+                    ),
+                );
+            }
+        }
+    }
+
+    for name in error_schemas.keys() {
+        let at = pointer(["components", "schemas", name]);
         for key in ["x-error-code", "x-error-message"] {
-            let ok = doc["components"]["schemas"][&name][key]
+            let ok = doc["components"]["schemas"][name][key]
                 .as_array()
                 .is_some_and(|ptrs| {
                     ptrs.iter().all(|p| {
@@ -241,7 +298,18 @@ fn lint_parameters(
 ) {
     let params = op.parameters(doc);
     let mut declared_path = BTreeSet::new();
-    for (param, at) in &params {
+    // Builder setter names: the JSON body's setters, then each parameter's (an
+    // operation-level parameter overrides a path-level one of the same name and place).
+    let mut setters: BTreeMap<String, String> = BTreeMap::new();
+    if op.value["requestBody"]["content"]
+        .get("application/json")
+        .is_some()
+    {
+        for setter in ["body", "body_map"] {
+            setters.insert(setter.to_owned(), "the request body".to_owned());
+        }
+    }
+    for (i, (param, at)) in params.iter().enumerate() {
         let name = param["name"].as_str().unwrap_or_default();
         match param["in"].as_str() {
             Some("cookie") => f(
@@ -251,8 +319,32 @@ fn lint_parameters(
             ),
             Some("path") => {
                 declared_path.insert(name);
+                if param["required"] != true {
+                    f(
+                        at.clone(),
+                        "path-parameters",
+                        format!(
+                            "path parameter `{name}` needs `required: true` (progenitor asserts it)"
+                        ),
+                    );
+                }
             }
             _ => {}
+        }
+        let overridden = params[i + 1..]
+            .iter()
+            .any(|(later, _)| later["name"] == param["name"] && later["in"] == param["in"]);
+        let setter = rust_name(name, Case::Snake);
+        if !overridden
+            && let Some(first) = setters.insert(setter.clone(), format!("parameter `{name}`"))
+        {
+            f(
+                at.clone(),
+                "parameter-names",
+                format!(
+                    "parameter `{name}` and {first} both become the builder setter `{setter}`: the generated code does not compile"
+                ),
+            );
         }
         if param.get("schema").is_none() {
             f(
@@ -461,6 +553,31 @@ fn walk_schema(
             f(format!("{at}/enum"), "named-enums", "declare string enums as their own schema in `components/schemas` and `$ref` them: only named enums become forward-compatible Rust enums".into());
         }
     }
+    if object.get("additionalProperties") == Some(&Value::Bool(false)) {
+        f(
+            format!("{at}/additionalProperties"),
+            "open-objects",
+            "`additionalProperties: false` makes the generated type reject unknown fields, so any field a marketplace adds breaks decoding; leave objects open".into(),
+        );
+    }
+    let mut fields: BTreeMap<String, &str> = BTreeMap::new();
+    for name in object
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.keys())
+    {
+        let field = rust_name(name, Case::Snake);
+        if let Some(first) = fields.insert(field.clone(), name) {
+            f(
+                format!("{at}/properties/{}", crate::spec::escape(name)),
+                "property-names",
+                format!(
+                    "properties `{first}` and `{name}` both become the Rust field `{field}`: the generated struct does not compile"
+                ),
+            );
+        }
+    }
     for key in ["properties", "patternProperties"] {
         for (name, child) in object
             .get(key)
@@ -539,4 +656,100 @@ fn is_snake_case(s: &str) -> bool {
 
 fn is_pascal_case(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The two name shapes progenitor and typify derive from spec names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Case {
+    /// Methods, builder setters, struct fields.
+    Snake,
+    /// Types and builder structs.
+    Pascal,
+}
+
+/// The Rust identifier progenitor 0.15 / typify 0.8 derive from a spec name
+/// (`sanitize`: heck's word splitting, a `_` prefix before a leading digit, a `_`
+/// suffix on keywords), so that two names colliding in Rust can be caught here.
+pub fn rust_name(name: &str, case: Case) -> String {
+    let words = words(&name.replace('\'', ""));
+    let mut out: String = match case {
+        Case::Snake => words
+            .iter()
+            .map(|w| w.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("_"),
+        Case::Pascal => words
+            .iter()
+            .map(|w| {
+                let mut chars = w.chars();
+                chars.next().map_or_else(String::new, |c| {
+                    c.to_uppercase()
+                        .chain(chars.flat_map(char::to_lowercase))
+                        .collect()
+                })
+            })
+            .collect(),
+    };
+    if out.is_empty() {
+        out = if case == Case::Snake { "x" } else { "X" }.to_owned();
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if RUST_KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+/// heck 0.5's word boundaries: any non-alphanumeric character, a lower-case letter
+/// followed by an upper-case one, and the last of a run of upper-case letters
+/// followed by a lower-case one (`HTTPServer` → `HTTP`, `Server`).
+fn words(s: &str) -> Vec<String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Boundary,
+        Lower,
+        Upper,
+    }
+    let mut out = Vec::new();
+    for word in s.split(|c: char| !c.is_alphanumeric()) {
+        let chars: Vec<(usize, char)> = word.char_indices().collect();
+        let mut init = 0;
+        let mut mode = Mode::Boundary;
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            let Some(&(next_i, next)) = chars.get(k + 1) else {
+                out.push(word[init..].to_owned());
+                break;
+            };
+            let next_mode = if c.is_lowercase() {
+                Mode::Lower
+            } else if c.is_uppercase() {
+                Mode::Upper
+            } else {
+                mode
+            };
+            if next_mode == Mode::Lower && next.is_uppercase() {
+                out.push(word[init..next_i].to_owned());
+                init = next_i;
+                mode = Mode::Boundary;
+            } else if mode == Mode::Upper && c.is_uppercase() && next.is_lowercase() {
+                out.push(word[init..i].to_owned());
+                init = i;
+                mode = Mode::Boundary;
+            } else {
+                mode = next_mode;
+            }
+        }
+    }
+    out.retain(|w| !w.is_empty());
+    out
 }
