@@ -10,6 +10,7 @@
 //! these checks with insta allowed to rewrite snapshots, `cargo xtask check` and
 //! `cargo test` with insta forbidden to (under `CI=true` it never writes).
 
+mod examples;
 mod fixture;
 mod marketplaces;
 mod replay;
@@ -157,8 +158,9 @@ pub fn check_spec(name: &str) -> SpecReport {
 }
 
 /// Everything about a spec except replaying its fixtures: house rules and
-/// generation, the API-surface snapshot, a registered client, fixture coverage
-/// (a success and an error case for every operation) and stray files.
+/// generation, the API-surface snapshot, the spec's own examples, a registered
+/// client, fixture coverage (a success and an error case for every operation) and
+/// stray files.
 /// Returns the number of operations, or the problems.
 pub fn check_spec_level(name: &str) -> Result<usize, (usize, Vec<String>)> {
     let spec = load(name).map_err(|p| (0, vec![p]))?;
@@ -178,6 +180,8 @@ pub fn check_spec_level(name: &str) -> Result<usize, (usize, Vec<String>)> {
     ) {
         problems.push(p);
     }
+    // Every example documented in the spec validates against its schema.
+    problems.extend(examples::check(&spec));
     if marketplaces::find(name).is_none() {
         problems.push(format!(
             "{}: no client is registered for `{name}` in crates/conformance/src/marketplaces.rs",
