@@ -171,6 +171,17 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
     }
 
     let marketplace = &spec.name;
+    // POSTs the spec declares safe to repeat (`x-idempotent: true`): retried like GETs.
+    let idempotent_ids: Vec<String> = crate::lint::operations(&spec.document)
+        .iter()
+        .filter(|op| op.is_declared_idempotent())
+        .map(|op| op.id().to_owned())
+        .collect();
+    let declared_idempotent = if idempotent_ids.is_empty() {
+        quote! { false }
+    } else {
+        quote! { matches!(info.operation_id, #(#idempotent_ids)|*) }
+    };
     let mut extra = vec![quote! {
         impl ClientHooks<::marketplace_runtime::Runtime> for Client {
             async fn pre<E>(
@@ -186,7 +197,15 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
                 request: reqwest::Request,
                 info: &OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                ::marketplace_runtime::hooks::exec(&self.client, &self.inner, request, info).await
+                let declared_idempotent = #declared_idempotent;
+                ::marketplace_runtime::hooks::exec(
+                    &self.client,
+                    &self.inner,
+                    request,
+                    info,
+                    declared_idempotent,
+                )
+                .await
             }
         }
 

@@ -20,6 +20,10 @@ pub const METHODS: &[&str] = &[
 /// written by hand in the client crate on top of the runtime's multipart sender.
 pub const MULTIPART: &str = "multipart/form-data";
 
+/// Operation extension declaring a POST or PATCH safe to repeat (it only reads), so
+/// the runtime retries it on timeouts, 420/429 and 5xx like a GET.
+pub const IDEMPOTENT: &str = "x-idempotent";
+
 /// One operation of a spec, with where it sits.
 #[derive(Clone, Debug)]
 pub struct Operation<'a> {
@@ -44,6 +48,12 @@ impl Operation<'_> {
         self.value["requestBody"]["content"]
             .as_object()
             .is_some_and(|content| content.contains_key(MULTIPART))
+    }
+
+    /// Whether the spec declares this operation safe to repeat (`x-idempotent: true`):
+    /// a POST that only reads, retried like a GET.
+    pub fn is_declared_idempotent(&self) -> bool {
+        self.value[IDEMPOTENT] == Value::Bool(true)
     }
 
     /// Path-item and operation parameters (`$ref`s resolved), with their pointers.
@@ -239,6 +249,23 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
                 "description",
                 "every operation needs a `summary`".into(),
             );
+        }
+        match op.value.get(IDEMPOTENT) {
+            None => {}
+            Some(Value::Bool(_)) if matches!(op.method, "post" | "patch") => {}
+            Some(Value::Bool(_)) => f(
+                format!("{at}/{IDEMPOTENT}"),
+                "idempotent-flag",
+                format!(
+                    "`{IDEMPOTENT}` is for POST and PATCH operations; a {} is already retried as idempotent or not by its method",
+                    op.method.to_uppercase()
+                ),
+            ),
+            Some(other) => f(
+                format!("{at}/{IDEMPOTENT}"),
+                "idempotent-flag",
+                format!("`{IDEMPOTENT}` is `true` or `false`; found {other}"),
+            ),
         }
         lint_parameters(doc, &op, &mut f);
         lint_request_body(&op, &mut f);

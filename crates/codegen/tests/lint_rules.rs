@@ -604,6 +604,27 @@ fn error_schema() {
 }
 
 #[test]
+fn idempotent_flag() {
+    let mut doc = base();
+    let post = at(&mut doc, "/paths/~1items/post").as_object_mut().unwrap();
+    post.insert("x-idempotent".into(), json!(true));
+    assert_eq!(findings(doc.clone()), [], "a boolean on a POST is the rule");
+
+    let mut on_get = doc.clone();
+    at(&mut on_get, "/paths/~1items/get")
+        .as_object_mut()
+        .unwrap()
+        .insert("x-idempotent".into(), json!(true));
+    only(on_get, "idempotent-flag", "/paths/~1items/get/x-idempotent");
+
+    at(&mut doc, "/paths/~1items/post")
+        .as_object_mut()
+        .unwrap()
+        .insert("x-idempotent".into(), json!("yes"));
+    only(doc, "idempotent-flag", "/paths/~1items/post/x-idempotent");
+}
+
+#[test]
 fn open_objects() {
     let mut doc = base();
     at(&mut doc, "/components/schemas/Item")

@@ -52,12 +52,15 @@ impl Failed {
 /// The span (`marketplace.call`) carries the marketplace, operation id, method, URL
 /// path (never the query, which may hold personal data), attempt number, status and
 /// duration. Headers are never recorded, so credentials cannot leak into traces.
-/// See [`RetryPolicy`] for what is retried.
+/// See [`RetryPolicy`] for what is retried; `declared_idempotent` is the spec's
+/// `x-idempotent: true` on a POST that only reads (Yandex Market's `getChats`), so
+/// it is retried like a GET.
 pub async fn exec(
     http: &reqwest::Client,
     runtime: &Runtime,
     request: reqwest::Request,
     info: &OperationInfo,
+    declared_idempotent: bool,
 ) -> reqwest::Result<reqwest::Response> {
     let span = tracing::info_span!(
         "marketplace.call",
@@ -72,7 +75,8 @@ pub async fn exec(
     let policy = RetryPolicy::current(runtime.retry_policy());
     async move {
         let started = Instant::now();
-        let result = send_with_retries(http, runtime, request, &policy).await;
+        let idempotent = declared_idempotent || is_idempotent(request.method());
+        let result = send_with_retries(http, runtime, request, idempotent, &policy).await;
         let span = tracing::Span::current();
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         match &result {
@@ -91,9 +95,9 @@ async fn send_with_retries(
     http: &reqwest::Client,
     runtime: &Runtime,
     request: reqwest::Request,
+    idempotent: bool,
     policy: &RetryPolicy,
 ) -> reqwest::Result<reqwest::Response> {
-    let idempotent = is_idempotent(request.method());
     // Only a request that may be retried needs a copy kept back; a streamed body
     // cannot be copied (nor sent twice), so such requests get exactly one attempt.
     let replayable = policy.max_retries_value() > 0

@@ -4,7 +4,8 @@
 //! What is retried:
 //! * connect failures, for every method: the request provably never reached the
 //!   server, so even a POST that sends a message cannot be duplicated;
-//! * for idempotent methods only (GET, HEAD, PUT, DELETE, OPTIONS): timeouts, other
+//! * for idempotent methods only (GET, HEAD, PUT, DELETE, OPTIONS, and a POST the
+//!   spec marks `x-idempotent: true` because it only reads): timeouts, other
 //!   transport errors, and the retryable statuses (420, 429, 5xx except 501/505).
 //!
 //! A POST or PATCH that timed out or got a 5xx is **never** retried: the marketplace

@@ -392,6 +392,77 @@ async fn a_420_with_the_quota_used_up_says_when_to_retry() {
     );
 }
 
+/// A 420 that asks for a one-second wait (`Retry-After`), as Yandex's proxy may.
+fn rate_limited() -> ResponseTemplate {
+    ResponseTemplate::new(420)
+        .insert_header("retry-after", "1")
+        .set_body_json(json!({
+            "status": "ERROR",
+            "errors": [{"code": "HIT_RATE_LIMIT", "message": "Hit rate limit"}]
+        }))
+}
+
+/// The crate's constructor with retries on and no jitter, pointed at the mock.
+fn retrying_client(server: &MockServer) -> Client {
+    Client::builder(API_KEY)
+        .base_url(server.uri())
+        .retry_policy(
+            RetryPolicy::default()
+                .max_retries(2)
+                .backoff(Duration::from_millis(1), Duration::from_millis(1))
+                .jitter(false),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_chat_list_read_by_post_is_retried_after_a_420() {
+    // getChats is a POST only because its filters travel in the body; the spec
+    // marks it `x-idempotent: true`, so it is retried like a GET.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/businesses/12345/chats"))
+        .respond_with(rate_limited())
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/businesses/12345/chats"))
+        .respond_with(ok(json!({"chats": [chat(7)], "paging": {}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let chats: Vec<types::ChatInfo> = retrying_client(&server)
+        .chats(BUSINESS, types::GetChatsRequest::default(), 20)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(chats.len(), 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_message_is_not_resent_after_a_420() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/businesses/12345/chats/message"))
+        .respond_with(rate_limited())
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let err = retrying_client(&server)
+        .send_message(BUSINESS, 42u64, "Hello")
+        .await
+        .unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn the_oauth_builder_sends_a_bearer_token_and_no_api_key() {
     let server = MockServer::start().await;
