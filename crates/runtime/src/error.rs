@@ -325,7 +325,7 @@ impl std::fmt::Display for Error {
             Kind::Transport(e) if e.is_timeout() => write!(f, "request timed out: {e}"),
             Kind::Transport(e) => write!(f, "transport error: {e}"),
             Kind::Api(failure) => {
-                write!(f, "marketplace answered {}", failure.status)?;
+                write!(f, "marketplace answered {}", ShowStatus(failure.status))?;
                 if let Some(code) = &failure.code {
                     write!(f, " [{code}]")?;
                 }
@@ -342,15 +342,36 @@ impl std::fmt::Display for Error {
             } => {
                 write!(f, "response does not match the spec")?;
                 if let Some(status) = status {
-                    write!(f, " (status {status})")?;
+                    write!(f, " (status {})", ShowStatus(*status))?;
                 }
                 write!(f, ": {reason}; body: {body_excerpt}")
             }
             Kind::UnexpectedStatus { status, .. } => {
-                write!(f, "marketplace answered with undocumented status {status}")
+                write!(
+                    f,
+                    "marketplace answered with undocumented status {}",
+                    ShowStatus(*status)
+                )
             }
             Kind::Hook(reason) => write!(f, "request refused by the client: {reason}"),
             Kind::Config(e) => write!(f, "invalid client configuration: {e}"),
+        }
+    }
+}
+
+/// A status with its reason phrase; `420`, which is not in the HTTP registry, is
+/// named for what Yandex Market means by it instead of `<unknown status code>`.
+struct ShowStatus(StatusCode);
+
+impl std::fmt::Display for ShowStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reason = match self.0.as_u16() {
+            420 => Some("Rate Limit Exceeded"),
+            _ => self.0.canonical_reason(),
+        };
+        match reason {
+            Some(reason) => write!(f, "{} {reason}", self.0.as_u16()),
+            None => write!(f, "{}", self.0.as_u16()),
         }
     }
 }
@@ -443,7 +464,20 @@ mod tests {
 
     #[test]
     fn yandex_420_counts_as_rate_limited() {
-        assert!(error_response(420, &[]).is_rate_limited());
+        let err = error_response(420, &[]);
+        assert!(err.is_rate_limited());
+        assert_eq!(
+            err.to_string(),
+            "marketplace answered 420 Rate Limit Exceeded [Too Many Requests]"
+        );
+    }
+
+    #[test]
+    fn a_status_without_a_reason_phrase_is_shown_as_its_number() {
+        assert_eq!(
+            ShowStatus(StatusCode::from_u16(599).unwrap()).to_string(),
+            "599"
+        );
     }
 
     #[test]
