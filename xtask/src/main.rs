@@ -56,8 +56,9 @@ fn main() -> ExitCode {
 
     let reports = check_all();
     println!();
+    let width = reports.iter().map(|r| r.spec.len()).max().unwrap_or(0);
     for report in &reports {
-        println!("{}", report.summary());
+        println!("{}", report.summary(width));
     }
     let failed: Vec<_> = reports.iter().filter(|r| !r.problems.is_empty()).collect();
     if failed.is_empty() {

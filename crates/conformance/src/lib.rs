@@ -100,15 +100,16 @@ pub struct SpecReport {
 }
 
 impl SpecReport {
-    /// One line: `specs/x.yaml  4 operations  9 fixtures  ok`.
-    pub fn summary(&self) -> String {
+    /// One line: `specs/x.yaml  4 operations  9 fixtures  ok`, the spec name padded
+    /// to `width` so the lines of several specs align.
+    pub fn summary(&self, width: usize) -> String {
         let result = if self.problems.is_empty() {
             "ok".to_owned()
         } else {
             format!("FAILED ({} problems)", self.problems.len())
         };
         format!(
-            "{:<36} {:>2} operations {:>3} fixtures  {result}",
+            "{:<width$} {:>2} operations {:>3} fixtures  {result}",
             self.spec, self.operations, self.fixtures
         )
     }
