@@ -275,6 +275,25 @@ fn operation<'a>(
             None,
         );
     }
+    let declared_idempotent =
+        |op: &Operation| op.extensions.get("x-idempotent") == Some(&serde_json::Value::Bool(true));
+    match (declared_idempotent(old.op), declared_idempotent(new.op)) {
+        (false, true) => out.push(
+            Class::NonBreaking,
+            "operation-retries",
+            id,
+            "now declared `x-idempotent`: retried like a GET (timeouts, 420/429, 5xx), not only on connect failures",
+            None,
+        ),
+        (true, false) => out.push(
+            Class::NonBreaking,
+            "operation-retries",
+            id,
+            "no longer declared `x-idempotent`: retried only when the request never reached the server",
+            None,
+        ),
+        _ => {}
+    }
     let mut walk = Walk::new(old_api, new_api, id, out);
     parameters(old, new, &mut walk);
     request_body(old, new, &mut walk);
