@@ -126,32 +126,39 @@ fn prepare_for_progenitor(document: &Value) -> Value {
         });
         for item in paths.values_mut() {
             for method in lint::METHODS {
-                let Some(responses) = item
+                let responses = item
                     .get_mut(*method)
                     .and_then(|op| op.get_mut("responses"))
-                    .and_then(Value::as_object_mut)
-                else {
-                    continue;
-                };
-                for response in responses.values_mut() {
-                    let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
-                    else {
-                        continue;
-                    };
-                    let json: Vec<String> = content
-                        .keys()
-                        .filter(|k| is_json_media_type(k) && *k != "application/json")
-                        .cloned()
-                        .collect();
-                    for media_type in json {
-                        let media = content.remove(&media_type).unwrap_or_default();
-                        content.insert("application/json".into(), media);
-                    }
+                    .and_then(Value::as_object_mut);
+                for response in responses.into_iter().flat_map(|r| r.values_mut()) {
+                    read_json_suffix_as_json(response);
                 }
             }
         }
     }
+    // Responses shared through `components/responses` too (a `$ref` in an
+    // operation points at them, so they are normalized where they live).
+    if let Some(shared) = prepared["components"]["responses"].as_object_mut() {
+        shared.values_mut().for_each(read_json_suffix_as_json);
+    }
     prepared
+}
+
+/// Renames a response's `application/*+json` media type (problem details) to
+/// `application/json`, which progenitor decodes; the body is JSON either way.
+fn read_json_suffix_as_json(response: &mut Value) {
+    let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let json: Vec<String> = content
+        .keys()
+        .filter(|k| is_json_media_type(k) && *k != "application/json")
+        .cloned()
+        .collect();
+    for media_type in json {
+        let media = content.remove(&media_type).unwrap_or_default();
+        content.insert("application/json".into(), media);
+    }
 }
 
 /// Items the house adds to progenitor's output: tolerant enums, the runtime hooks,
@@ -324,5 +331,41 @@ impl syn::visit_mut::VisitMut for HouseEdits {
             *expr = syn::parse_quote!(::marketplace_runtime::decode::from_response);
         }
         syn::visit_mut::visit_expr_path_mut(self, expr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn problem_json_is_read_as_json_inline_and_in_shared_responses() {
+        let problem = json!({"description": "A problem.", "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+        let document = json!({
+            "paths": {"/items": {"get": {"responses": {
+                "4XX": problem,
+                "5XX": {"$ref": "#/components/responses/Problem"}
+            }}}},
+            "components": {"responses": {"Problem": problem}}
+        });
+        let prepared = prepare_for_progenitor(&document);
+        for at in [
+            "/paths/~1items/get/responses/4XX/content",
+            "/components/responses/Problem/content",
+        ] {
+            let content = prepared.pointer(at).and_then(Value::as_object).unwrap();
+            assert_eq!(
+                content.keys().collect::<Vec<_>>(),
+                ["application/json"],
+                "{at}"
+            );
+        }
+        assert_eq!(
+            prepared.pointer("/paths/~1items/get/responses/5XX"),
+            document.pointer("/paths/~1items/get/responses/5XX"),
+            "a $ref stays a $ref"
+        );
     }
 }
