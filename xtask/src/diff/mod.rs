@@ -180,6 +180,7 @@ pub fn run(root: &Path, options: &Options) -> Result<Outcome, String> {
         let old = old_text.as_deref().map(|t| parse(name, t));
         let new = new_text.as_deref().map(|t| parse(name, t));
         let mut section = report::SpecSection::new(&file);
+        section.edited = old_text != new_text;
         match (old.transpose(), new.transpose()) {
             (Ok(old), Ok(new)) => {
                 section.changes = compare(old.as_ref(), new.as_ref());

@@ -16,6 +16,9 @@ pub struct SpecSection {
     pub surface: Option<Surface>,
     /// Why the spec could not be compared.
     pub errors: Vec<String>,
+    /// Whether the file's text differs at all (an edit with no API effect is
+    /// reported as such, not as "unchanged").
+    pub edited: bool,
 }
 
 impl SpecSection {
@@ -89,9 +92,21 @@ pub fn render(base: &str, specs: &[SpecSection]) -> String {
         }
         out.push('\n');
     }
-    if !quiet.is_empty() {
-        let files: Vec<String> = quiet.iter().map(|s| format!("`{}`", s.file)).collect();
-        let _ = writeln!(out, "Unchanged: {}.\n", files.join(", "));
+    let (edited, unchanged): (Vec<&SpecSection>, Vec<&SpecSection>) =
+        quiet.iter().partition(|s| s.edited);
+    let files = |specs: &[&SpecSection]| {
+        let files: Vec<String> = specs.iter().map(|s| format!("`{}`", s.file)).collect();
+        files.join(", ")
+    };
+    if !edited.is_empty() {
+        let _ = writeln!(
+            out,
+            "Edited without an API change (descriptions, examples, layout or `$ref` structure): {}.\n",
+            files(&edited)
+        );
+    }
+    if !unchanged.is_empty() {
+        let _ = writeln!(out, "Unchanged: {}.\n", files(&unchanged));
     }
 
     for s in loud {
@@ -175,12 +190,18 @@ mod tests {
             surface: Some(Surface::default()),
             ..SpecSection::new("specs/b.yaml")
         };
-        let report = render("`HEAD~1` (abc)", &[changed, unchanged]);
+        let reworded = SpecSection {
+            surface: Some(Surface::default()),
+            edited: true,
+            ..SpecSection::new("specs/c.yaml")
+        };
+        let report = render("`HEAD~1` (abc)", &[changed, unchanged, reworded]);
         assert_eq!(
             report,
             "## Spec changes against `HEAD~1` (abc)\n\n\
              **1 breaking change(s)**; 1 non-breaking.\n\n\
              | spec | breaking | non-breaking |\n|---|---:|---:|\n| `specs/a.yaml` | 1 | 1 |\n\n\
+             Edited without an API change (descriptions, examples, layout or `$ref` structure): `specs/c.yaml`.\n\n\
              Unchanged: `specs/b.yaml`.\n\n\
              ### `specs/a.yaml`\n\n\
              **Breaking**\n\n- `list(limit)`: what happened (`parameter-required`)\n\n\
