@@ -1,6 +1,7 @@
 //! METRO Markets: every request signed with HMAC-SHA256 over its method, full URL,
 //! body and timestamp.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -135,9 +136,24 @@ impl MetroHmac {
     /// assert_eq!(text, b"GET\nhttps://example.test/x?a=1\n\n1700000000");
     /// ```
     pub fn string_to_sign(method: &str, full_url: &str, body: &[u8], timestamp: i64) -> Vec<u8> {
+        let mut text = Vec::with_capacity(method.len() + full_url.len() + body.len() + 24);
+        Self::each_part_to_sign(method, full_url, body, timestamp, |part| {
+            text.extend_from_slice(part)
+        });
+        text
+    }
+
+    /// The pieces of [`string_to_sign`](Self::string_to_sign), in order, newlines
+    /// included: signing feeds them to the HMAC one by one instead of copying the
+    /// body into one string first.
+    fn each_part_to_sign(
+        method: &str,
+        full_url: &str,
+        body: &[u8],
+        timestamp: i64,
+        mut part: impl FnMut(&[u8]),
+    ) {
         let timestamp = timestamp.to_string();
-        let mut text =
-            Vec::with_capacity(method.len() + full_url.len() + body.len() + timestamp.len() + 3);
         for (i, field) in [
             method.as_bytes(),
             full_url.as_bytes(),
@@ -148,11 +164,10 @@ impl MetroHmac {
         .enumerate()
         {
             if i > 0 {
-                text.push(b'\n');
+                part(b"\n");
             }
-            text.extend_from_slice(field);
+            part(field);
         }
-        text
     }
 
     /// The `X-Signature` value for one request: HMAC-SHA256 of
@@ -162,7 +177,7 @@ impl MetroHmac {
         // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
         let mut mac = Hmac::<Sha256>::new_from_slice(self.client_secret.expose_secret().as_bytes())
             .expect("HMAC-SHA256 takes keys of any length");
-        mac.update(&Self::string_to_sign(method, full_url, body, timestamp));
+        Self::each_part_to_sign(method, full_url, body, timestamp, |part| mac.update(part));
         let digest = mac.finalize().into_bytes();
         match self.encoding {
             SignatureEncoding::Hex => hex::encode(digest),
@@ -208,12 +223,13 @@ impl MetroHmac {
 
     /// The `FULL_URL` of a request: scheme, host, port, path and query as sent
     /// (never the fragment, which is not sent), with the signed origin if one is set.
-    fn full_url(&self, url: &reqwest::Url) -> Result<String, String> {
+    fn full_url<'u>(&self, url: &'u reqwest::Url) -> Result<Cow<'u, str>, String> {
         let mut full_url = match &self.signed_origin {
+            None if url.fragment().is_none() => return Ok(Cow::Borrowed(url.as_str())),
             None => {
                 let mut url = url.clone();
                 url.set_fragment(None);
-                return Ok(url.into());
+                return Ok(Cow::Owned(url.into()));
             }
             Some(origin) => origin.clone()?,
         };
@@ -222,7 +238,7 @@ impl MetroHmac {
             full_url.push('?');
             full_url.push_str(query);
         }
-        Ok(full_url)
+        Ok(Cow::Owned(full_url))
     }
 }
 
