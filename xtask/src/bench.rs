@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// Everything in `BENCHMARKS.md` from this line on is hand-written and kept.
+const NOTES_MARKER: &str = "<!-- hand-written notes below: kept by cargo xtask bench -->";
+
 /// Runs the benchmarks and writes `BENCHMARKS.md` at the workspace root.
 pub fn run(root: &Path, build_cost: bool) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -34,8 +37,17 @@ pub fn run(root: &Path, build_cost: bool) -> Result<(), String> {
     if build_cost {
         report.push_str(&measure_build_cost(root, &cargo)?);
     }
-    std::fs::write(root.join("BENCHMARKS.md"), &report)
-        .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))?;
+    // Investigations (profiles, before/after of a fix) are written by hand below
+    // the marker and survive a re-run.
+    let path = root.join("BENCHMARKS.md");
+    if let Some(notes) = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|old| old.find(NOTES_MARKER).map(|at| old[at..].to_owned()))
+    {
+        report.push('\n');
+        report.push_str(&notes);
+    }
+    std::fs::write(&path, &report).map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))?;
     println!("{report}");
     eprintln!("wrote BENCHMARKS.md");
     Ok(())

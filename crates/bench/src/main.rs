@@ -5,11 +5,15 @@
 //! ```text
 //! marketplace-bench all            every benchmark; Markdown report on stdout
 //! marketplace-bench paging <N>     (used by `all`) sync N items, print wall time and peak RSS
+//! marketplace-bench signing        the METRO signing table alone
+//! marketplace-bench calls <sdk|hand> <get|post> <N> [<callers>]
+//!                                  N Lectronz calls from concurrent callers, for profilers
 //! ```
 
 // Baseline fields are decoded, not read: decoding is the cost being measured.
 #[allow(dead_code)]
 mod baseline;
+mod metro;
 mod server;
 
 use std::collections::HashMap;
@@ -31,7 +35,7 @@ const CONCURRENCY: usize = 16;
 /// Requests per throughput round.
 const THROUGHPUT_REQUESTS: usize = 12_000;
 /// Alternating throughput rounds per side.
-const THROUGHPUT_ROUNDS: usize = 5;
+const THROUGHPUT_ROUNDS: usize = 7;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,15 +50,19 @@ fn main() {
             let sdk = args.get(1).is_some_and(|a| a == "sdk");
             let post = args.get(2).is_some_and(|a| a == "post");
             let n = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1000);
-            runtime.block_on(calls(sdk, post, n));
+            let concurrency = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(1);
+            runtime.block_on(calls(sdk, post, n, concurrency));
         }
+        Some("signing") => print!("{}", metro::signing()),
         Some("paging") => {
             let items = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
             let (wall, rss_kb) = runtime.block_on(paging(items));
             println!("{items} {} {rss_kb}", wall.as_millis());
         }
         _ => {
-            eprintln!("usage: marketplace-bench all | paging <items>");
+            eprintln!(
+                "usage: marketplace-bench all | signing | paging <items> | calls <sdk|hand> <get|post> <n> [<callers>]"
+            );
             std::process::exit(2);
         }
     }
@@ -91,14 +99,17 @@ fn generated(base_url: &str) -> Lectronz {
 }
 
 /// A careful hand-written client sets the same timeouts the SDK defaults to.
-fn baseline_client(base_url: &str) -> baseline::Lectronz {
-    let http = reqwest::Client::builder()
+fn baseline_http() -> reqwest::Client {
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .build()
-        .expect("reqwest client");
+        .expect("reqwest client")
+}
+
+fn baseline_client(base_url: &str) -> baseline::Lectronz {
     baseline::Lectronz {
-        http,
+        http: baseline_http(),
         base_url: base_url.to_owned(),
         bearer: "Bearer fake-bench-key".into(),
     }
@@ -127,8 +138,9 @@ fn new_message() -> types::MessageCreate {
     }
 }
 
-async fn all() -> String {
-    let routes = HashMap::from([
+/// Lectronz's canned routes: a page of 20 messages, and the created message.
+fn lectronz_routes() -> HashMap<(&'static str, &'static str), (u16, Bytes)> {
+    HashMap::from([
         (("GET", "/api/v1/messages"), (200, list_json(20, 0, 20))),
         (
             ("POST", "/api/v1/messages"),
@@ -137,7 +149,12 @@ async fn all() -> String {
                 Bytes::from(serde_json::to_vec(&message_json()).expect("json")),
             ),
         ),
-    ]);
+    ])
+}
+
+async fn all() -> String {
+    let mut routes = lectronz_routes();
+    routes.extend(metro::routes());
     let addr = server::serve(server::canned(routes)).await;
     let base_url = format!("http://{addr}/api/v1");
     let sdk = Arc::new(generated(&base_url));
@@ -214,53 +231,59 @@ async fn all() -> String {
     )
     .await;
     report.push_str(&row);
+    report.push_str(&metro::rows(&format!("http://{addr}")).await);
 
+    report.push_str(&metro::signing());
     report.push_str(&decoding());
     report.push_str(&paging_report());
+    report.push_str(
+        "\n## Inbox fan-out\n\nNot measured: the cross-marketplace inbox does not exist yet \
+         (it is its own issue); this section is filled in when it lands.\n",
+    );
     report
 }
 
-/// N sequential calls of one kind, for running under a profiler.
-async fn calls(sdk: bool, post: bool, n: usize) {
-    let routes = HashMap::from([
-        (("GET", "/api/v1/messages"), (200, list_json(20, 0, 20))),
-        (
-            ("POST", "/api/v1/messages"),
-            (
-                201,
-                Bytes::from(serde_json::to_vec(&message_json()).expect("json")),
-            ),
-        ),
-    ]);
-    let addr = server::serve(server::canned(routes)).await;
+/// N calls of one kind from `concurrency` callers, for running under a profiler.
+async fn calls(sdk: bool, post: bool, n: usize, concurrency: usize) {
+    let addr = server::serve(server::canned(lectronz_routes())).await;
     let base_url = format!("http://{addr}/api/v1");
-    let client = generated(&base_url);
-    let hand = baseline_client(&base_url);
-    for _ in 0..n {
-        match (sdk, post) {
-            (true, false) => drop(
-                client
-                    .list_messages()
-                    .limit(NonZeroU64::new(20).expect("nonzero"))
-                    .send()
-                    .await
-                    .expect("sdk"),
-            ),
-            (true, true) => drop(
-                client
-                    .create_message()
-                    .body(new_message())
-                    .send()
-                    .await
-                    .expect("sdk"),
-            ),
-            (false, false) => drop(hand.list_messages(20).await.expect("hand")),
-            (false, true) => drop(
-                hand.create_message(&baseline_message())
-                    .await
-                    .expect("hand"),
-            ),
-        }
+    let client = Arc::new(generated(&base_url));
+    let hand = Arc::new(baseline_client(&base_url));
+    let callers: Vec<_> = (0..concurrency.max(1))
+        .map(|_| {
+            let (client, hand) = (client.clone(), hand.clone());
+            tokio::spawn(async move {
+                for _ in 0..n / concurrency.max(1) {
+                    match (sdk, post) {
+                        (true, false) => drop(
+                            client
+                                .list_messages()
+                                .limit(NonZeroU64::new(20).expect("nonzero"))
+                                .send()
+                                .await
+                                .expect("sdk"),
+                        ),
+                        (true, true) => drop(
+                            client
+                                .create_message()
+                                .body(new_message())
+                                .send()
+                                .await
+                                .expect("sdk"),
+                        ),
+                        (false, false) => drop(hand.list_messages(20).await.expect("hand")),
+                        (false, true) => drop(
+                            hand.create_message(&baseline_message())
+                                .await
+                                .expect("hand"),
+                        ),
+                    }
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.expect("caller");
     }
 }
 
@@ -368,11 +391,12 @@ fn decoding() -> String {
     let (hand_median, _) = percentiles(&mut hand);
     format!(
         "\n## Decoding a page of 1 000 items\n\n| body | generated types | hand-written structs | ratio |\n|---|---|---|---|\n\
-         | Lectronz message list, {} KiB | {} | {} | {:.3}× |\n",
+         | Lectronz message list, {} KiB | {} | {} | {:.3}× |\n{}",
         body.len() / 1024,
         micros(sdk_median),
         micros(hand_median),
-        sdk_median.as_secs_f64() / hand_median.as_secs_f64()
+        sdk_median.as_secs_f64() / hand_median.as_secs_f64(),
+        metro::decoding(300),
     )
 }
 
