@@ -13,7 +13,7 @@ use marketplace_metro_message_center::{Auth, Client, ClientBuilder, MetroHmac, t
 use marketplace_runtime::Authenticate;
 use serde_json::json;
 
-use crate::{baseline, baseline_http, compare, micros, percentiles};
+use crate::{baseline, baseline_http, compare, percentiles};
 
 const CLIENT_ID: &str = "fake-bench-metro-client-id";
 const CLIENT_SECRET: &str = "fake-bench-metro-client-secret";
@@ -225,30 +225,4 @@ pub fn signing() -> String {
 
 fn micros_precise(d: Duration) -> String {
     format!("{:.2} µs", d.as_secs_f64() * 1e6)
-}
-
-/// A decoding table row: a METRO page of 1 000 chats, generated types (through the
-/// runtime's decoder) vs hand-written structs.
-pub fn decoding(samples: usize) -> String {
-    let body = chat_list(1000);
-    let (mut sdk, mut hand) = (Vec::new(), Vec::new());
-    for _ in 0..samples {
-        let t = Instant::now();
-        let page: types::ChatListResponse =
-            marketplace_runtime::decode::decode(&body).expect("sdk decode");
-        sdk.push(t.elapsed());
-        assert_eq!(page.data.len(), 1000);
-        let t = Instant::now();
-        let page: baseline::MetroChatList = serde_json::from_slice(&body).expect("baseline decode");
-        hand.push(t.elapsed());
-        assert_eq!(page.data.len(), 1000);
-    }
-    let (sdk, hand) = (percentiles(&mut sdk).0, percentiles(&mut hand).0);
-    format!(
-        "| METRO chat list, {} KiB | {} | {} | {:.3}× |\n",
-        body.len() / 1024,
-        micros(sdk),
-        micros(hand),
-        sdk.as_secs_f64() / hand.as_secs_f64()
-    )
 }
