@@ -260,8 +260,10 @@ fn api_failure<E: ApiErrorBody>(response: ResponseValue<E>) -> ApiFailure {
 ///   sends these headers on every response: on a 5xx, or on a 420 for too many
 ///   parallel requests, the end of the hourly window is no reason to wait.
 ///
-/// A date in the past means no wait ([`Duration::ZERO`]); a value that does not
-/// parse is ignored (RFC 3339 timestamps are also accepted for the Yandex header).
+/// Dates are measured against the response's `Date` header when it has one (both
+/// come from the server's clock), else against `now`. A date in the past means no
+/// wait ([`Duration::ZERO`]); a value that does not parse is ignored (RFC 3339
+/// timestamps are also accepted for the Yandex header).
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         Some(headers.get(name)?.to_str().ok()?.trim())
@@ -271,6 +273,13 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
         at.duration_since(now).unwrap_or(Duration::ZERO)
     }
 
+    // Absolute times are the server's: measured against its `Date` when it sends
+    // one, so a skewed local clock neither stretches nor skips the wait.
+    let now = text(headers, "date")
+        .and_then(|date| chrono::DateTime::parse_from_rfc2822(date).ok())
+        .map_or(now, |date| {
+            SystemTime::from(date.with_timezone(&chrono::Utc))
+        });
     let retry_after = text(headers, "retry-after").and_then(|value| {
         if let Ok(seconds) = value.parse::<u64>() {
             return Some(Duration::from_secs(seconds));
@@ -512,6 +521,41 @@ mod tests {
 
     fn at(rfc3339: &str) -> SystemTime {
         SystemTime::from(chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap())
+    }
+
+    #[test]
+    fn dates_are_measured_against_the_server_date_when_it_sends_one() {
+        // The local clock is an hour behind the server's.
+        let skewed_now = at("2018-07-09T23:42:00Z");
+        let until = headers(&[
+            ("date", "Tue, 10 Jul 2018 00:42:00 GMT"),
+            ("x-ratelimit-resource-remaining", "0"),
+            (
+                "x-ratelimit-resource-until",
+                "Tue, 10 Jul 2018 00:44:00 GMT",
+            ),
+        ]);
+        assert_eq!(
+            retry_after(&until, skewed_now),
+            Some(Duration::from_secs(120))
+        );
+        let http_date = headers(&[
+            ("date", "Tue, 10 Jul 2018 00:42:00 GMT"),
+            ("retry-after", "Tue, 10 Jul 2018 00:42:30 GMT"),
+        ]);
+        assert_eq!(
+            retry_after(&http_date, skewed_now),
+            Some(Duration::from_secs(30))
+        );
+        // A `Date` that does not parse falls back to the local clock.
+        let garbage_date = headers(&[
+            ("date", "yesterday"),
+            ("retry-after", "Mon, 09 Jul 2018 23:42:30 GMT"),
+        ]);
+        assert_eq!(
+            retry_after(&garbage_date, skewed_now),
+            Some(Duration::from_secs(30))
+        );
     }
 
     #[test]
