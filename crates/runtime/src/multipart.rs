@@ -44,9 +44,11 @@ where
     client.post(&result, &info).await?;
     let response = result.map_err(Error::CommunicationError)?;
     match response.status().as_u16() {
-        200..=299 => ResponseValue::from_response(response).await,
+        // Decoded like every generated operation: a body that does not match keeps
+        // the failing JSON path and an excerpt.
+        200..=299 => crate::decode::from_response(response).await,
         400..=599 => Err(Error::ErrorResponse(
-            ResponseValue::from_response(response).await?,
+            crate::decode::from_response(response).await?,
         )),
         _ => Err(Error::UnexpectedResponse(response)),
     }
