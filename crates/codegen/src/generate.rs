@@ -144,6 +144,55 @@ fn prepare_for_progenitor(document: &Value) -> Value {
     prepared
 }
 
+/// The `minimum`/`maximum` of each integer query parameter, per operation, as the
+/// expression the `pre` hook checks: typify carries string lengths into the types
+/// but not integer ranges, and a page size out of range must fail before sending.
+fn query_bounds(spec: &Spec) -> proc_macro2::TokenStream {
+    let doc = &spec.document;
+    let mut arms = Vec::new();
+    for op in operations(doc) {
+        let mut bounds = Vec::new();
+        for (parameter, _) in op.parameters(doc) {
+            let schema = &parameter["schema"];
+            if parameter["in"] != "query" || schema["type"] != "integer" {
+                continue;
+            }
+            let exclusive = |key: &str| schema[key] == Value::Bool(true);
+            let min = schema["minimum"]
+                .as_i64()
+                .map(|m| m + i64::from(exclusive("exclusiveMinimum")));
+            let max = schema["maximum"]
+                .as_i64()
+                .map(|m| m - i64::from(exclusive("exclusiveMaximum")));
+            if min.is_none() && max.is_none() {
+                continue;
+            }
+            let name = parameter["name"].as_str().unwrap_or_default();
+            let [min, max] = [min, max].map(|b| match b {
+                Some(b) => quote! { Some(#b) },
+                None => quote! { None },
+            });
+            bounds.push(quote! {
+                ::marketplace_runtime::hooks::QueryBound { name: #name, min: #min, max: #max }
+            });
+        }
+        if !bounds.is_empty() {
+            let id = op.id();
+            arms.push(quote! { #id => &[#(#bounds),*], });
+        }
+    }
+    if arms.is_empty() {
+        quote! { &[] }
+    } else {
+        quote! {
+            match info.operation_id {
+                #(#arms)*
+                _ => &[],
+            }
+        }
+    }
+}
+
 /// Renames a response's `application/*+json` media type (problem details) to
 /// `application/json`, which progenitor decodes; the body is JSON either way.
 fn read_json_suffix_as_json(response: &mut Value) {
@@ -189,6 +238,7 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
     } else {
         quote! { matches!(info.operation_id, #(#idempotent_ids)|*) }
     };
+    let bounds = query_bounds(spec);
     let mut extra = vec![quote! {
         impl ClientHooks<::marketplace_runtime::Runtime> for Client {
             async fn pre<E>(
@@ -196,7 +246,8 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
                 request: &mut reqwest::Request,
                 info: &OperationInfo,
             ) -> std::result::Result<(), Error<E>> {
-                ::marketplace_runtime::hooks::pre(&self.inner, request, info).await
+                let bounds: &[::marketplace_runtime::hooks::QueryBound] = #bounds;
+                ::marketplace_runtime::hooks::pre(&self.inner, request, info, bounds).await
             }
 
             async fn exec(
@@ -338,6 +389,46 @@ impl syn::visit_mut::VisitMut for HouseEdits {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn integer_query_ranges_become_bounds_exclusive_ones_made_inclusive() {
+        let spec = Spec {
+            name: "shop".into(),
+            path: "specs/shop.yaml".into(),
+            display_path: "specs/shop.yaml".into(),
+            document: json!({"paths": {"/items": {"get": {
+                "operationId": "list_items",
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {
+                        "type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 50}},
+                    {"name": "offset", "in": "query", "schema": {
+                        "type": "integer", "maximum": 1000, "exclusiveMaximum": true}},
+                    {"name": "id", "in": "path", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 9}}
+                ]
+            }}}}),
+        };
+        let bounds = query_bounds(&spec).to_string();
+        let expected = quote! {
+            match info.operation_id {
+                "list_items" => &[
+                    ::marketplace_runtime::hooks::QueryBound { name: "limit", min: Some(1i64), max: Some(50i64) },
+                    ::marketplace_runtime::hooks::QueryBound { name: "offset", min: None, max: Some(999i64) }
+                ],
+                _ => &[],
+            }
+        };
+        assert_eq!(bounds, expected.to_string());
+
+        let unbounded = Spec {
+            document: json!({"paths": {}}),
+            ..spec
+        };
+        assert_eq!(
+            query_bounds(&unbounded).to_string(),
+            quote! { &[] }.to_string()
+        );
+    }
 
     #[test]
     fn problem_json_is_read_as_json_inline_and_in_shared_responses() {

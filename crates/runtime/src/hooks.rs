@@ -18,12 +18,58 @@ use crate::retry::{RetryPolicy, is_idempotent, is_retryable_error, is_retryable_
 /// fixtures stay exactly what the vendor documents).
 const PROGENITOR_VERSION_HEADER: &str = "api-version";
 
-/// Runs before each request: credentials and header hygiene.
+/// The range the spec allows an integer query parameter (`minimum`/`maximum`,
+/// inclusive), which the generated `pre` hook passes for each operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryBound {
+    /// The parameter's name on the wire.
+    pub name: &'static str,
+    /// The smallest value allowed.
+    pub min: Option<i64>,
+    /// The largest value allowed.
+    pub max: Option<i64>,
+}
+
+impl QueryBound {
+    fn check(&self, value: &str) -> Result<(), String> {
+        // A value that is not an integer is not this check's business (the
+        // generated setter's type decides what can be sent).
+        let Ok(value) = value.parse::<i64>() else {
+            return Ok(());
+        };
+        if let Some(min) = self.min.filter(|&min| value < min) {
+            return Err(format!(
+                "`{}` must be at least {min}; got {value}",
+                self.name
+            ));
+        }
+        if let Some(max) = self.max.filter(|&max| value > max) {
+            return Err(format!(
+                "`{}` must be at most {max}; got {value}",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Runs before each request: the spec's integer ranges on query parameters (a
+/// violation fails the call before anything is sent), credentials and header hygiene.
 pub async fn pre<E>(
     runtime: &Runtime,
     request: &mut reqwest::Request,
     _info: &OperationInfo,
+    bounds: &[QueryBound],
 ) -> Result<(), GeneratedError<E>> {
+    for bound in bounds {
+        for (name, value) in request.url().query_pairs() {
+            if name == bound.name {
+                bound
+                    .check(&value)
+                    .map_err(GeneratedError::InvalidRequest)?;
+            }
+        }
+    }
     request.headers_mut().remove(PROGENITOR_VERSION_HEADER);
     runtime
         .auth()
@@ -162,5 +208,36 @@ async fn send_with_retries(
     match result {
         Ok(response) | Err(Failed::Status(response)) => Ok(response),
         Err(Failed::Transport(error) | Failed::Final(error)) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueryBound;
+
+    #[test]
+    fn query_bounds_name_the_parameter_and_the_limit_crossed() {
+        let limit = QueryBound {
+            name: "limit",
+            min: Some(1),
+            max: Some(20),
+        };
+        for ok in ["1", "20", "not-a-number"] {
+            assert_eq!(limit.check(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            limit.check("0"),
+            Err("`limit` must be at least 1; got 0".into())
+        );
+        assert_eq!(
+            limit.check("21"),
+            Err("`limit` must be at most 20; got 21".into())
+        );
+        let open = QueryBound {
+            name: "offset",
+            min: None,
+            max: None,
+        };
+        assert_eq!(open.check("-5"), Ok(()));
     }
 }

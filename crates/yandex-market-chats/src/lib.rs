@@ -157,13 +157,14 @@ impl Client {
         filter: types::GetChatsRequest,
         page_size: u32,
     ) -> impl Stream<Item = Result<types::ChatInfo>> + '_ {
-        let checked = id(business_id, "businessId")
-            .and_then(|b| Ok((b, page_size_in(page_size, MAX_CHATS_PAGE_SIZE)?)));
+        // The page size is checked against the spec's range by the generated client,
+        // before the first request.
+        let checked = id(business_id, "businessId");
         paginate(Token::First, move |token: Token| {
             let filter = filter.clone();
             let checked = checked.clone();
             async move {
-                let (business_id, page_size) = checked.map_err(Error::invalid_request)?;
+                let business_id = checked.map_err(Error::invalid_request)?;
                 let mut request = self
                     .get_chats()
                     .business_id(business_id)
@@ -206,15 +207,12 @@ impl Client {
         start: types::GetChatHistoryRequest,
         page_size: u32,
     ) -> impl Stream<Item = Result<types::ChatMessage>> + '_ {
-        let checked = id(business_id, "businessId").and_then(|b| {
-            let c = id(chat_id, "chatId")?;
-            Ok((b, c, page_size_in(page_size, MAX_HISTORY_PAGE_SIZE)?))
-        });
+        let checked = id(business_id, "businessId").and_then(|b| Ok((b, id(chat_id, "chatId")?)));
         paginate(Token::First, move |token: Token| {
             let start = start.clone();
             let checked = checked.clone();
             async move {
-                let (business_id, chat_id, page_size) = checked.map_err(Error::invalid_request)?;
+                let (business_id, chat_id) = checked.map_err(Error::invalid_request)?;
                 let mut request = self
                     .get_chat_history()
                     .business_id(business_id)
@@ -273,15 +271,6 @@ pub(crate) fn id(value: impl TryInto<NonZeroU64>, name: &str) -> Result<NonZeroU
     value
         .try_into()
         .map_err(|_| format!("`{name}` must be a positive integer (at least 1)"))
-}
-
-/// `size` if it is within 1..=`max`, or why not.
-fn page_size_in(size: u32, max: u32) -> Result<std::num::NonZeroU32, String> {
-    std::num::NonZeroU32::new(size)
-        .filter(|size| size.get() <= max)
-        .ok_or_else(|| {
-            format!("page size {size} is out of range: Yandex Market accepts 1 to {max}")
-        })
 }
 
 /// Where a token-paged stream is.
@@ -366,13 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn page_sizes_and_ids_are_checked() {
-        assert_eq!(page_size_in(20, 20).unwrap().get(), 20);
-        assert_eq!(page_size_in(1, 20).unwrap().get(), 1);
-        for bad in [0, 21, u32::MAX] {
-            let err = page_size_in(bad, 20).unwrap_err();
-            assert!(err.contains("1 to 20"), "{err}");
-        }
+    fn ids_are_checked() {
         assert_eq!(id(7u64, "chatId").unwrap().get(), 7);
         assert!(id(0u64, "chatId").unwrap_err().contains("`chatId`"));
         assert_eq!(id(NonZeroU64::MIN, "businessId").unwrap(), NonZeroU64::MIN);

@@ -208,25 +208,29 @@ async fn a_page_without_result_ends_the_stream() {
 async fn page_sizes_out_of_range_are_rejected_before_sending() {
     let server = nothing_expected().await;
     let client = client(&server);
-    for size in [0, 21] {
+    // 0 is refused by the generated setter (NonZeroU32), 21 and 101 by the range
+    // the spec gives `limit` (checked in the runtime's `pre` hook).
+    for (size, why) in [(0, "limit"), (21, "`limit` must be at most 20; got 21")] {
         let mut chats = Box::pin(client.chats(BUSINESS, Default::default(), size));
-        assert_invalid(chats.next().await.unwrap(), "1 to 20");
+        assert_invalid(chats.next().await.unwrap(), why);
         assert!(chats.next().await.is_none(), "the error ends the stream");
     }
-    for size in [0, 101] {
+    for (size, why) in [(0, "limit"), (101, "`limit` must be at most 100; got 101")] {
         let mut history = Box::pin(client.chat_history(BUSINESS, 42u64, Default::default(), size));
-        assert_invalid(history.next().await.unwrap(), "1 to 100");
+        assert_invalid(history.next().await.unwrap(), why);
         assert!(history.next().await.is_none(), "the error ends the stream");
     }
-    // The generated builders reject 0 themselves (NonZeroU32).
-    let result = client
-        .get_chats()
-        .business_id(BUSINESS)
-        .limit(0u32)
-        .body(types::GetChatsRequest::default())
-        .send()
-        .await;
-    assert_invalid(result.map_err(Error::from), "limit");
+    // The generated builders themselves, outside the streams.
+    for (size, why) in [(0u32, "limit"), (21, "at most 20")] {
+        let result = client
+            .get_chats()
+            .business_id(BUSINESS)
+            .limit(size)
+            .body(types::GetChatsRequest::default())
+            .send()
+            .await;
+        assert_invalid(result.map_err(Error::from), why);
+    }
     assert_nothing_sent(&server).await;
 }
 
