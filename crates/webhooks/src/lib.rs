@@ -59,6 +59,7 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod dedupe;
+mod digest;
 mod handover;
 pub mod metro;
 mod reply;
