@@ -20,7 +20,7 @@
 use std::net::SocketAddr;
 
 use marketplace_webhooks::HandlerError;
-use marketplace_webhooks::axum::{metro_router, yandex_router};
+use marketplace_webhooks::axum::{ServeLimits, metro_router, serve, yandex_router};
 use marketplace_webhooks::metro::{Delivery, Event, MetroReceiver};
 use marketplace_webhooks::yandex::{Notification, YandexReceiver};
 
@@ -131,10 +131,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         yandex_url = format!("http://{addr}/yandex-market/notification"),
         "receiving webhooks"
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await?;
+    // Header and body read timeouts and a connection limit: slow clients cannot
+    // hold connections open.
+    serve(listener, app, ServeLimits::default()).await;
     Ok(())
 }

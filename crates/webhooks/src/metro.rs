@@ -49,7 +49,7 @@ pub use marketplace_metro_events::types;
 use crate::dedupe::{DedupeStore, InMemoryDedupe};
 use crate::handover::{HandOver, Handler, hand_over};
 use crate::reply::{Precheck, Rejection, Reply, clip, precheck};
-use crate::{ConfigError, DEFAULT_BODY_LIMIT};
+use crate::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT};
 
 /// The headers of a signed delivery, lower-case as METRO sends them.
 pub const CLIENT_HEADER: &str = "x-client";
@@ -296,6 +296,7 @@ pub struct MetroReceiver {
     scheme: SigningScheme,
     window_secs: u64,
     body_limit: usize,
+    body_read_timeout: Duration,
     dedupe: Arc<dyn DedupeStore>,
     clock: Arc<dyn Clock>,
 }
@@ -313,6 +314,7 @@ impl std::fmt::Debug for MetroReceiver {
             .field("scheme", &self.scheme)
             .field("window_secs", &self.window_secs)
             .field("body_limit", &self.body_limit)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
@@ -352,6 +354,7 @@ impl MetroReceiver {
             scheme: SigningScheme::default(),
             window_secs: Self::DEFAULT_WINDOW.as_secs(),
             body_limit: DEFAULT_BODY_LIMIT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             dedupe: Arc::new(InMemoryDedupe::default()),
             clock: Arc::new(SystemClock),
         };
@@ -401,6 +404,19 @@ impl MetroReceiver {
     /// The configured body limit, in bytes.
     pub fn limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// How long the [`axum`](crate::axum) router waits for the whole body once the
+    /// headers are in (default [`DEFAULT_BODY_READ_TIMEOUT`]); a body still incomplete
+    /// then is answered `408`.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The configured body read timeout.
+    pub fn read_timeout(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// Where delivered events are remembered (default: [`InMemoryDedupe`]).
@@ -604,7 +620,7 @@ impl MetroReceiver {
         let code = match problem {
             Precheck::TooLarge { .. } => C::PayloadTooLarge,
             Precheck::NotJson => C::UnsupportedMediaType,
-            Precheck::Unreadable => C::MalformedEvent,
+            Precheck::Unreadable | Precheck::TimedOut { .. } => C::MalformedEvent,
         };
         reject(problem.status(), code, problem.message())
     }

@@ -34,6 +34,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 use marketplace_runtime::{Clock, SystemClock};
@@ -44,7 +45,7 @@ pub use marketplace_yandex_market_notifications::types;
 use crate::dedupe::{DedupeStore, InMemoryDedupe};
 use crate::handover::{HandOver, Handler, hand_over};
 use crate::reply::{Precheck, Rejection, Reply, clip, precheck};
-use crate::{ConfigError, DEFAULT_BODY_LIMIT};
+use crate::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT};
 
 /// One notification, typed by its `notificationType` (the generated types of
 /// `specs/yandex-market-notifications.yaml`).
@@ -405,6 +406,7 @@ pub struct YandexReceiver {
     name: types::SendNotificationResponseName,
     version: types::SendNotificationResponseVersion,
     body_limit: usize,
+    body_read_timeout: Duration,
     dedupe: Arc<dyn DedupeStore>,
     clock: Arc<dyn Clock>,
     source_check: Option<Arc<dyn SourceCheck>>,
@@ -416,6 +418,7 @@ impl std::fmt::Debug for YandexReceiver {
             .field("name", &self.name.as_str())
             .field("version", &self.version.as_str())
             .field("body_limit", &self.body_limit)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("clock", &self.clock)
             .field("source_check", &self.source_check.is_some())
             .finish_non_exhaustive()
@@ -435,6 +438,7 @@ impl YandexReceiver {
                 .parse()
                 .map_err(|e| ConfigError(format!("integration version: {e}")))?,
             body_limit: DEFAULT_BODY_LIMIT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             dedupe: Arc::new(InMemoryDedupe::default()),
             clock: Arc::new(SystemClock),
             source_check: None,
@@ -450,6 +454,19 @@ impl YandexReceiver {
     /// The configured body limit, in bytes.
     pub fn limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// How long the [`axum`](crate::axum) router waits for the whole body once the
+    /// headers are in (default [`DEFAULT_BODY_READ_TIMEOUT`]); a body still incomplete
+    /// then is answered `408`.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The configured body read timeout.
+    pub fn read_timeout(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// Where delivered notifications are remembered (default: [`InMemoryDedupe`]).
