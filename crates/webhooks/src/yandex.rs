@@ -289,7 +289,8 @@ fn fmt_opt(value: Option<&impl std::fmt::Display>) -> String {
 /// Decides whether a request may come from Yandex Market, before its body is read.
 ///
 /// `peer` is the TCP peer's address when the adapter knows it (the axum router
-/// served with `into_make_service_with_connect_info::<SocketAddr>()`), else `None`.
+/// served with this crate's `axum::serve`, or by axum's own `serve` with
+/// `into_make_service_with_connect_info::<SocketAddr>()`), else `None`.
 /// Behind a reverse proxy the peer is the proxy: check the header the proxy sets
 /// instead.
 pub trait SourceCheck: Send + Sync + 'static {

@@ -38,7 +38,11 @@ async fn start(configure: impl FnOnce(MetroReceiver) -> MetroReceiver) -> Receiv
     );
     let router = axum::Router::new().nest("/metro-markets", metro_router(receiver, app.clone()));
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(marketplace_webhooks::axum::serve(
+        listener,
+        router,
+        marketplace_webhooks::axum::ServeLimits::default(),
+    ));
     Receiver { url, app }
 }
 

@@ -89,19 +89,16 @@ impl<E: Clone + Send + 'static> Handler<E> for Recorder<E> {
     }
 }
 
-/// Serves `app` on 127.0.0.1 (with the peer address available to handlers); returns
-/// its address. The server lives as long as the test's runtime.
+/// Serves `app` on 127.0.0.1 with the crate's `serve` (which gives handlers the peer
+/// address); returns its address. The server lives as long as the test's runtime.
 pub async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    tokio::spawn(marketplace_webhooks::axum::serve(
+        listener,
+        app,
+        marketplace_webhooks::axum::ServeLimits::default(),
+    ));
     addr
 }
 
