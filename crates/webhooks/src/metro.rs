@@ -144,6 +144,15 @@ impl Delivery {
     /// The key under which the dedupe store remembers this delivery:
     /// `metro|<SHA-256 of its messageId, 64 hex digits>`, a fixed size whatever the
     /// sender puts in the id.
+    ///
+    /// ```
+    /// use marketplace_webhooks::metro::Delivery;
+    ///
+    /// let body = br#"{"messageId":"m-1","event":"test_connection","payload":{}}"#;
+    /// let key = Delivery::from_json(body).unwrap().dedupe_key();
+    /// assert!(key.starts_with("metro|"));
+    /// assert_eq!(key.len(), "metro|".len() + 64);
+    /// ```
     pub fn dedupe_key(&self) -> String {
         crate::digest::key("metro", [self.message_id.as_bytes()])
     }
