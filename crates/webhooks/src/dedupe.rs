@@ -38,8 +38,10 @@ use std::sync::Mutex;
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
 
-/// What a store knows about a key.
+/// What a store knows about a key. Stores construct it; only the receivers match on
+/// it, so new answers can be added without breaking stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Claim {
     /// Never seen (or forgotten): the caller now holds the key and must
     /// [`complete`](DedupeStore::complete) or [`release`](DedupeStore::release) it.
