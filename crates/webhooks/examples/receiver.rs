@@ -20,7 +20,7 @@
 use std::net::SocketAddr;
 
 use marketplace_webhooks::HandlerError;
-use marketplace_webhooks::axum::{metro_router, yandex_router};
+use marketplace_webhooks::axum::{ServeLimits, metro_router, serve, yandex_router};
 use marketplace_webhooks::metro::{Delivery, Event, MetroReceiver};
 use marketplace_webhooks::yandex::{Notification, YandexReceiver};
 
@@ -52,10 +52,13 @@ async fn on_metro(delivery: Delivery) -> Result<(), HandlerError> {
             reason = ?line.cancellation_reason,
             "METRO order line cancelled"
         ),
-        Event::Other { event, raw } => {
-            tracing::warn!(message_id = id, event, %raw, "METRO event this SDK does not know yet")
-        }
-        other => tracing::info!(message_id = id, event = ?other, "METRO event"),
+        // Bodies are never logged whole: they carry buyers' data and can be large.
+        Event::Other { event, .. } => tracing::warn!(
+            message_id = id,
+            event,
+            "METRO event this SDK does not know yet"
+        ),
+        _ => tracing::info!(message_id = id, event = %delivery.name, "METRO event"),
     }
     Ok(())
 }
@@ -83,15 +86,17 @@ async fn on_yandex(notification: Notification) -> Result<(), HandlerError> {
             substatus = %order.substatus,
             "Yandex Market order status"
         ),
+        // Bodies are never logged whole: they carry buyers' data and can be large.
         Notification::Other {
-            notification_type,
-            raw,
+            notification_type, ..
         } => tracing::warn!(
             notification_type,
-            %raw,
             "Yandex Market notification this SDK does not know yet"
         ),
-        other => tracing::info!(notification = ?other, "Yandex Market notification"),
+        other => tracing::info!(
+            notification_type = %other.notification_type(),
+            "Yandex Market notification"
+        ),
     }
     Ok(())
 }
@@ -126,10 +131,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         yandex_url = format!("http://{addr}/yandex-market/notification"),
         "receiving webhooks"
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await?;
+    // Header and body read timeouts and a connection limit: slow clients cannot
+    // hold connections open.
+    serve(listener, app, ServeLimits::default()).await;
     Ok(())
 }

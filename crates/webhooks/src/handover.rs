@@ -56,6 +56,9 @@ pub(crate) enum HandOver {
     Taken,
     /// The application already had it: acknowledged, not handed over.
     Duplicate,
+    /// The application already had an event under this key with other content:
+    /// acknowledged, not handed over, worth a warning.
+    Conflict,
     /// Another copy is being handled right now.
     InProgress,
     /// The handler failed or panicked; nothing was remembered.
@@ -64,25 +67,27 @@ pub(crate) enum HandOver {
     StoreFailed(String),
 }
 
-/// Claims `key`, hands `event` to `handler` when it is new, and completes or
-/// releases the claim. A handler panic is caught and treated as a failure, so a key
+/// Claims `key` (with `content`, the event's content digest), hands `event` to
+/// `handler` when it is new, and completes or releases the claim. A handler panic is caught and treated as a failure, so a key
 /// is never left in progress.
 pub(crate) async fn hand_over<E, H: Handler<E> + ?Sized>(
     store: &dyn DedupeStore,
     key: &str,
+    content: &str,
     event: E,
     handler: &H,
 ) -> HandOver {
-    match store.claim(key).await {
+    match store.claim(key, content).await {
         Ok(Claim::New) => {}
         Ok(Claim::Done) => return HandOver::Duplicate,
+        Ok(Claim::Conflict) => return HandOver::Conflict,
         Ok(Claim::InProgress) => return HandOver::InProgress,
         Err(e) => return HandOver::StoreFailed(e.to_string()),
     }
     let result = AssertUnwindSafe(handler.handle(event)).catch_unwind().await;
     match result {
         Ok(Ok(())) => {
-            if let Err(e) = store.complete(key).await {
+            if let Err(e) = store.complete(key, content).await {
                 // The application has the event; failing now would only make the
                 // marketplace send it again. A later copy may then be handed over
                 // twice: logged, and the lesser harm.

@@ -21,7 +21,8 @@
 //! [`yandex::YandexReceiver::verify`] take headers and the raw body and return the typed
 //! event or a [`Rejection`] (status and body to answer); `receive` runs the whole
 //! pipeline and returns the [`Reply`]. The [`axum`] module (feature `axum`, on by
-//! default) wraps that in a `Router` to mount.
+//! default) wraps that in a `Router` to mount, and [`axum::serve`] serves it with
+//! header and body read timeouts and a connection limit.
 //!
 //! ```no_run
 //! # #[cfg(feature = "axum")]
@@ -50,8 +51,10 @@
 //!             Ok::<(), HandlerError>(())
 //!         }),
 //!     );
+//! // Header and body read timeouts and a connection limit.
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await?;
+//! marketplace_webhooks::axum::serve(listener, app, marketplace_webhooks::axum::ServeLimits::default())
+//!     .await;
 //! # Ok(())
 //! # }
 //! ```
@@ -59,6 +62,7 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod dedupe;
+mod digest;
 mod handover;
 pub mod metro;
 mod reply;
@@ -71,6 +75,12 @@ pub use reply::{Rejection, Reply};
 /// The default body limit of every receiver: 1 MiB. The marketplaces' events are a
 /// few hundred bytes.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The default time the [`axum`] routers give a request's body to arrive, from the
+/// end of its headers: 10 seconds (Yandex Market waits 10 s for the whole answer).
+/// A body still incomplete then is answered `408`: a client dribbling bytes cannot
+/// hold a connection.
+pub const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A receiver's configuration is invalid (the message says which setting).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,8 +17,11 @@
 //! [`marketplace_runtime::MetroHmac`]), written in lower-case hex (base64 and
 //! upper-case hex are accepted too, as METRO's documentation is ambiguous about the
 //! encoding). **Confirm it against a real `test_connection` delivery** before relying
-//! on it: if that delivery is answered `401 invalid_signature`, capture it (headers and
-//! body) and configure the scheme it reveals with [`SigningScheme::custom`].
+//! on it: if that delivery is answered `401 invalid_signature`, first check that the
+//! receiver URL is exactly the subscription's `url` (the `DEBUG` log of the rejection
+//! names the URL used); if it is, capture the delivery (headers and body) and configure
+//! the scheme it reveals with [`SigningScheme::custom`]. [`signed_test_headers`] signs
+//! test deliveries for your own tests.
 //!
 //! Verification happens before the body is parsed: the size limit (`413`), the media
 //! type (`415`), the three headers (`401`), the timestamp window (default ±5 minutes,
@@ -27,7 +30,11 @@
 //! # Duplicates
 //!
 //! METRO does not document retries. A delivery whose `messageId` the application
-//! already has is acknowledged (`200 {"status":"OK"}`) and not handed over again.
+//! already has is acknowledged (`200 {"status":"OK"}`) and not handed over again. When
+//! its content differs from the copy handed over (compared as canonical JSON, so
+//! formatting and key order do not count), it is still not handed over, and a
+//! `WARN` names the `messageId`. A copy arriving while another copy of the same
+//! `messageId` is being handled is answered `503 in_progress` (logged at `WARN`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +49,7 @@ pub use marketplace_metro_events::types;
 use crate::dedupe::{DedupeStore, InMemoryDedupe};
 use crate::handover::{HandOver, Handler, hand_over};
 use crate::reply::{Precheck, Rejection, Reply, clip, precheck};
-use crate::{ConfigError, DEFAULT_BODY_LIMIT};
+use crate::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT};
 
 /// The headers of a signed delivery, lower-case as METRO sends them.
 pub const CLIENT_HEADER: &str = "x-client";
@@ -134,10 +141,67 @@ impl Delivery {
         })
     }
 
-    /// The key under which the dedupe store remembers this delivery: its `messageId`.
+    /// The key under which the dedupe store remembers this delivery:
+    /// `metro|<SHA-256 of its messageId, 64 hex digits>`, a fixed size whatever the
+    /// sender puts in the id.
+    ///
+    /// ```
+    /// use marketplace_webhooks::metro::Delivery;
+    ///
+    /// let body = br#"{"messageId":"m-1","event":"test_connection","payload":{}}"#;
+    /// let key = Delivery::from_json(body).unwrap().dedupe_key();
+    /// assert!(key.starts_with("metro|"));
+    /// assert_eq!(key.len(), "metro|".len() + 64);
+    /// ```
     pub fn dedupe_key(&self) -> String {
-        format!("metro|{}", self.message_id)
+        crate::digest::key("metro", [self.message_id.as_bytes()])
     }
+}
+
+/// The headers METRO would send with `body` delivered to `receiver_url`, signed at
+/// `timestamp` (Unix seconds) with a key pair under the default
+/// [`SigningScheme::RequestSigning`]: `content-type`, `x-client`, `x-timestamp` and a
+/// lower-case hex `x-signature`. For testing your own handlers and your deployed URL
+/// without re-implementing the HMAC (the counterpart of Stripe's
+/// `generate_test_header`); the signature is the runtime's [`MetroHmac::signature`].
+///
+/// ```
+/// use marketplace_webhooks::metro::{MetroReceiver, signed_test_headers};
+///
+/// let url = "https://shop.example.com/hooks/metro-markets/events";
+/// let body = br#"{"messageId":"m-1","event":"test_connection","payload":{}}"#;
+/// let headers = signed_test_headers(body, url, "my-client-key", "my-client-secret", 1_772_530_260);
+/// let receiver = MetroReceiver::new(url, "my-client-key", "my-client-secret").unwrap();
+/// assert!(receiver.verify(&headers, body, 1_772_530_260).is_ok());
+/// ```
+///
+/// # Panics
+///
+/// When `client_key` cannot be an HTTP header value (a test setting, not input).
+pub fn signed_test_headers(
+    body: &[u8],
+    receiver_url: &str,
+    client_key: &str,
+    client_secret: &str,
+    timestamp: i64,
+) -> HeaderMap {
+    let signature =
+        MetroHmac::new(client_key, client_secret).signature("POST", receiver_url, body, timestamp);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        CLIENT_HEADER,
+        http::HeaderValue::from_str(client_key).expect("the client key is a valid header value"),
+    );
+    headers.insert(TIMESTAMP_HEADER, http::HeaderValue::from(timestamp));
+    headers.insert(
+        SIGNATURE_HEADER,
+        http::HeaderValue::from_str(&signature).expect("hex is a valid header value"),
+    );
+    headers
 }
 
 /// What a delivery's signature covers, for [`SigningScheme`]s.
@@ -241,6 +305,7 @@ pub struct MetroReceiver {
     scheme: SigningScheme,
     window_secs: u64,
     body_limit: usize,
+    body_read_timeout: Duration,
     dedupe: Arc<dyn DedupeStore>,
     clock: Arc<dyn Clock>,
 }
@@ -258,6 +323,7 @@ impl std::fmt::Debug for MetroReceiver {
             .field("scheme", &self.scheme)
             .field("window_secs", &self.window_secs)
             .field("body_limit", &self.body_limit)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
@@ -269,6 +335,13 @@ impl MetroReceiver {
 
     /// A receiver for deliveries to `receiver_url` (exactly the subscription's `url`:
     /// it is signed), signed with the key pair the subscription was created with.
+    ///
+    /// **When every delivery is answered `401 invalid_signature`, check this URL
+    /// first**: it must be the subscription's `url` byte for byte (`https` not `http`,
+    /// the public host and port rather than the one the server binds, the same
+    /// trailing slash or none). The receiver logs the URL it checked against at
+    /// `DEBUG` with each such rejection.
+    ///
     /// Defaults: [`SigningScheme::RequestSigning`], ±5 minutes, 1 MiB, an
     /// [`InMemoryDedupe`], the system clock.
     pub fn new(
@@ -290,14 +363,18 @@ impl MetroReceiver {
             scheme: SigningScheme::default(),
             window_secs: Self::DEFAULT_WINDOW.as_secs(),
             body_limit: DEFAULT_BODY_LIMIT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             dedupe: Arc::new(InMemoryDedupe::default()),
             clock: Arc::new(SystemClock),
         };
         receiver.also_accept(client_key, client_secret)
     }
 
-    /// Also accepts deliveries signed with another key pair (while subscriptions move
-    /// to new API keys).
+    /// Also accepts deliveries signed with another key pair, so that rotating METRO
+    /// API keys drops no delivery: configure the new pair next to the old one, move
+    /// the subscriptions, then remove the old pair. `x-client` selects the pairs to
+    /// try; a client key may appear with several secrets (a rotated secret), each of
+    /// which is tried.
     pub fn also_accept(
         mut self,
         client_key: &str,
@@ -336,6 +413,19 @@ impl MetroReceiver {
     /// The configured body limit, in bytes.
     pub fn limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// How long the [`axum`](crate::axum) router waits for the whole body once the
+    /// headers are in (default [`DEFAULT_BODY_READ_TIMEOUT`]); a body still incomplete
+    /// then is answered `408`.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The configured body read timeout.
+    pub fn read_timeout(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// Where delivered events are remembered (default: [`InMemoryDedupe`]).
@@ -387,12 +477,18 @@ impl MetroReceiver {
                 "x-client, x-timestamp and x-signature are required",
             ));
         };
-        let Some(credential) = self.credentials.iter().find(|c| c.client_key == client) else {
+        // During a rotation one client key may have several secrets: each is tried.
+        let mut candidates = self
+            .credentials
+            .iter()
+            .filter(|c| c.client_key == client)
+            .peekable();
+        if candidates.peek().is_none() {
             return Err(unauthorized(
                 C::UnknownClient,
                 "x-client is not a configured client key",
             ));
-        };
+        }
         let sent_at = (!timestamp.is_empty()
             && timestamp.len() <= 18
             && timestamp.bytes().all(|b| b.is_ascii_digit()))
@@ -420,7 +516,14 @@ impl MetroReceiver {
             timestamp,
             client,
         });
-        if !credential.signer.verify(&text, signature) {
+        if !candidates.any(|c| c.signer.verify(&text, signature)) {
+            // The usual cause is a receiver URL that differs from the subscription's
+            // by a byte (http/https, host, port, trailing slash): name the one used.
+            tracing::debug!(
+                receiver_url = self.receiver_url,
+                client,
+                "x-signature does not match the signature over this receiver URL; check first that it is exactly the subscription's URL"
+            );
             return Err(unauthorized(
                 C::InvalidSignature,
                 "x-signature does not match",
@@ -428,7 +531,7 @@ impl MetroReceiver {
         }
         let mut delivery = Delivery::from_json(raw_body)
             .map_err(|e| reject(StatusCode::BAD_REQUEST, C::MalformedEvent, clip(&e, 300)))?;
-        delivery.client = credential.client_key.clone();
+        delivery.client = client.to_owned();
         Ok(delivery)
     }
 
@@ -458,9 +561,10 @@ impl MetroReceiver {
             return Self::accepted();
         }
         let key = delivery.dedupe_key();
+        let content = crate::digest::content_of_body(raw_body);
         let (name, message_id) = (delivery.name.to_string(), delivery.message_id.clone());
         use types::RejectionCode as C;
-        match hand_over(&*self.dedupe, &key, delivery, handler).await {
+        match hand_over(&*self.dedupe, &key, &content, delivery, handler).await {
             HandOver::Taken => {
                 tracing::info!(event = name, message_id, "METRO event handed over");
                 Self::accepted()
@@ -473,12 +577,29 @@ impl MetroReceiver {
                 );
                 Self::accepted()
             }
-            HandOver::InProgress => reject(
-                StatusCode::SERVICE_UNAVAILABLE,
-                C::InProgress,
-                "this messageId is being processed; deliver it again later".into(),
-            )
-            .into_reply(),
+            HandOver::Conflict => {
+                // Acknowledged all the same: answering an error would only make METRO
+                // send it again, and handing it over would break exactly-once.
+                tracing::warn!(
+                    event = name,
+                    message_id,
+                    "METRO delivery with an already handed-over messageId but different content: acknowledged, not handed over"
+                );
+                Self::accepted()
+            }
+            HandOver::InProgress => {
+                tracing::warn!(
+                    event = name,
+                    message_id,
+                    "METRO delivery answered 503 in_progress: another copy of this messageId is in progress"
+                );
+                reject(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    C::InProgress,
+                    "this messageId is being processed; deliver it again later".into(),
+                )
+                .into_reply()
+            }
             HandOver::StoreFailed(reason) => {
                 tracing::error!(event = name, message_id, %reason, "METRO event not taken: dedupe store failed");
                 reject(
@@ -508,7 +629,7 @@ impl MetroReceiver {
         let code = match problem {
             Precheck::TooLarge { .. } => C::PayloadTooLarge,
             Precheck::NotJson => C::UnsupportedMediaType,
-            Precheck::Unreadable => C::MalformedEvent,
+            Precheck::Unreadable | Precheck::TimedOut { .. } => C::MalformedEvent,
         };
         reject(problem.status(), code, problem.message())
     }

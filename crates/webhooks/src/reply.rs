@@ -94,6 +94,9 @@ pub(crate) enum Precheck {
     /// The connection failed while the body was read (adapters only): 400.
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     Unreadable,
+    /// The body did not arrive within the read timeout (adapters only): 408.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    TimedOut { after: std::time::Duration },
 }
 
 impl Precheck {
@@ -104,6 +107,9 @@ impl Precheck {
             }
             Precheck::NotJson => "the body must be JSON (Content-Type: application/json)".into(),
             Precheck::Unreadable => "the body could not be read".into(),
+            Precheck::TimedOut { after } => {
+                format!("the body did not arrive within {} ms", after.as_millis())
+            }
         }
     }
 
@@ -112,6 +118,7 @@ impl Precheck {
             Precheck::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Precheck::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Precheck::Unreadable => StatusCode::BAD_REQUEST,
+            Precheck::TimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
         }
     }
 }

@@ -27,10 +27,14 @@
 //! duplicate of another when its type, ids and event time (and, for status changes,
 //! the statuses) are equal; see [`Notification::dedupe_key`]. Duplicates are
 //! acknowledged with `200` (not with the vendor's `DUPLICATED_EVENT` error, which
-//! could count as a failed delivery) and handed to the application once.
+//! could count as a failed delivery) and handed to the application once. A duplicate
+//! whose other fields differ from the copy handed over is not handed over either, and
+//! is logged at `WARN`. A copy arriving while the same notification is being handled
+//! is answered `500` (logged at `WARN`), so that Yandex Market delivers it again.
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 use marketplace_runtime::{Clock, SystemClock};
@@ -41,7 +45,7 @@ pub use marketplace_yandex_market_notifications::types;
 use crate::dedupe::{DedupeStore, InMemoryDedupe};
 use crate::handover::{HandOver, Handler, hand_over};
 use crate::reply::{Precheck, Rejection, Reply, clip, precheck};
-use crate::{ConfigError, DEFAULT_BODY_LIMIT};
+use crate::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT};
 
 /// One notification, typed by its `notificationType` (the generated types of
 /// `specs/yandex-market-notifications.yaml`).
@@ -172,8 +176,10 @@ impl Notification {
     }
 
     /// What makes two notifications the same: the type, the ids and the event time
-    /// (plus the statuses of a status change, and the kind of an order change). An
-    /// unknown type is identified by its whole JSON (keys sorted).
+    /// (plus the statuses of a status change, and the kind of an order change); an
+    /// unknown type is identified by its whole JSON (keys sorted). The key is
+    /// `yandex|<SHA-256 of those fields, 64 hex digits>`: a fixed size whatever the
+    /// sender puts in them.
     pub fn dedupe_key(&self) -> String {
         let parts: Vec<String> = match self {
             Notification::Ping(n) => vec![fmt_opt(n.time.as_ref())],
@@ -266,11 +272,13 @@ impl Notification {
                 n.comment_id.to_string(),
                 n.created_at.to_rfc3339(),
             ],
-            Notification::Other { raw, .. } => vec![canonical_json(raw)],
+            Notification::Other { raw, .. } => vec![crate::digest::content(raw)],
         };
-        // Parts are ids, times and enum names, none containing `|` except the raw
-        // JSON, which is last: the key is unambiguous.
-        format!("yandex|{}|{}", self.notification_type(), parts.join("|"))
+        let kind = self.notification_type();
+        crate::digest::key(
+            "yandex",
+            std::iter::once(kind.as_str().as_bytes()).chain(parts.iter().map(|p| p.as_bytes())),
+        )
     }
 }
 
@@ -278,30 +286,11 @@ fn fmt_opt(value: Option<&impl std::fmt::Display>) -> String {
     value.map(ToString::to_string).unwrap_or_default()
 }
 
-/// JSON with object keys sorted at every level, whatever serde_json's map order.
-fn canonical_json(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = entries
-                .into_iter()
-                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical_json(v)))
-                .collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(canonical_json).collect();
-            format!("[{}]", inner.join(","))
-        }
-        other => other.to_string(),
-    }
-}
-
 /// Decides whether a request may come from Yandex Market, before its body is read.
 ///
 /// `peer` is the TCP peer's address when the adapter knows it (the axum router
-/// served with `into_make_service_with_connect_info::<SocketAddr>()`), else `None`.
+/// served with this crate's `axum::serve`, or by axum's own `serve` with
+/// `into_make_service_with_connect_info::<SocketAddr>()`), else `None`.
 /// Behind a reverse proxy the peer is the proxy: check the header the proxy sets
 /// instead.
 pub trait SourceCheck: Send + Sync + 'static {
@@ -418,6 +407,7 @@ pub struct YandexReceiver {
     name: types::SendNotificationResponseName,
     version: types::SendNotificationResponseVersion,
     body_limit: usize,
+    body_read_timeout: Duration,
     dedupe: Arc<dyn DedupeStore>,
     clock: Arc<dyn Clock>,
     source_check: Option<Arc<dyn SourceCheck>>,
@@ -429,6 +419,7 @@ impl std::fmt::Debug for YandexReceiver {
             .field("name", &self.name.as_str())
             .field("version", &self.version.as_str())
             .field("body_limit", &self.body_limit)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("clock", &self.clock)
             .field("source_check", &self.source_check.is_some())
             .finish_non_exhaustive()
@@ -448,6 +439,7 @@ impl YandexReceiver {
                 .parse()
                 .map_err(|e| ConfigError(format!("integration version: {e}")))?,
             body_limit: DEFAULT_BODY_LIMIT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             dedupe: Arc::new(InMemoryDedupe::default()),
             clock: Arc::new(SystemClock),
             source_check: None,
@@ -463,6 +455,19 @@ impl YandexReceiver {
     /// The configured body limit, in bytes.
     pub fn limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// How long the [`axum`](crate::axum) router waits for the whole body once the
+    /// headers are in (default [`DEFAULT_BODY_READ_TIMEOUT`]); a body still incomplete
+    /// then is answered `408`.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The configured body read timeout.
+    pub fn read_timeout(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// Where delivered notifications are remembered (default: [`InMemoryDedupe`]).
@@ -557,8 +562,9 @@ impl YandexReceiver {
         }
         let kind = notification.notification_type().to_string();
         let key = notification.dedupe_key();
+        let content = crate::digest::content_of_body(raw_body);
         use types::NotificationApiErrorType as E;
-        match hand_over(&*self.dedupe, &key, notification, handler).await {
+        match hand_over(&*self.dedupe, &key, &content, notification, handler).await {
             HandOver::Taken => {
                 tracing::info!(
                     notification_type = kind,
@@ -573,13 +579,26 @@ impl YandexReceiver {
                 );
                 self.accepted(started)
             }
-            HandOver::InProgress => self
-                .reject(
+            HandOver::Conflict => {
+                tracing::warn!(
+                    notification_type = kind,
+                    key,
+                    "Yandex Market notification with the type, ids and time of one already handed over but different content: acknowledged, not handed over"
+                );
+                self.accepted(started)
+            }
+            HandOver::InProgress => {
+                tracing::warn!(
+                    notification_type = kind,
+                    "Yandex Market notification answered 500: the same notification is in progress"
+                );
+                self.reject(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     E::Unknown,
                     "the same notification is being processed; deliver it again later".into(),
                 )
-                .into_reply(),
+                .into_reply()
+            }
             HandOver::HandlerFailed(reason) | HandOver::StoreFailed(reason) => {
                 tracing::error!(notification_type = kind, %reason, "Yandex Market notification not taken; Yandex Market will deliver it again");
                 self.reject(
@@ -663,19 +682,6 @@ mod tests {
     }
 
     #[test]
-    fn canonical_json_sorts_keys_at_every_level() {
-        let a: Value =
-            serde_json::from_str(r#"{"b":1,"a":{"d":[{"y":1,"x":2}],"c":null}}"#).unwrap();
-        let b: Value =
-            serde_json::from_str(r#"{"a":{"c":null,"d":[{"x":2,"y":1}]},"b":1}"#).unwrap();
-        assert_eq!(canonical_json(&a), canonical_json(&b));
-        assert_eq!(
-            canonical_json(&a),
-            r#"{"a":{"c":null,"d":[{"x":2,"y":1}]},"b":1}"#
-        );
-    }
-
-    #[test]
     fn notification_type_names_every_variant() {
         let n = Notification::from_json(
             br#"{"notificationType":"QUESTION_CREATED","questionId":1,"businessId":2,"createdAt":"2026-03-03T09:31:00Z"}"#,
@@ -684,9 +690,15 @@ mod tests {
         assert_eq!(n.notification_type().as_str(), "QUESTION_CREATED");
         let other = Notification::from_json(br#"{"notificationType":"NEW_THING","x":1}"#).unwrap();
         assert_eq!(other.notification_type().as_str(), "NEW_THING");
-        assert_eq!(
-            other.dedupe_key(),
-            r#"yandex|NEW_THING|{"notificationType":"NEW_THING","x":1}"#
+        let reordered =
+            Notification::from_json(br#"{ "x": 1, "notificationType": "NEW_THING" }"#).unwrap();
+        assert_eq!(other.dedupe_key(), reordered.dedupe_key());
+        let big = format!(
+            r#"{{"notificationType":"NEW_THING","x":"{}"}}"#,
+            "y".repeat(1 << 20)
         );
+        let big = Notification::from_json(big.as_bytes()).unwrap();
+        assert_eq!(big.dedupe_key().len(), "yandex|".len() + 64);
+        assert_ne!(big.dedupe_key(), other.dedupe_key());
     }
 }

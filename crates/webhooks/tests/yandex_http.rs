@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Behaviour, Recorder, answer, fixtures, serve};
+use common::{Behaviour, Logs, Recorder, answer, fixtures, serve};
 use marketplace_runtime::FixedClock;
 use marketplace_webhooks::axum::yandex_router;
 use marketplace_webhooks::yandex::{IpAllowlist, Notification, YandexReceiver, types};
@@ -406,4 +406,48 @@ async fn other_methods_and_paths_are_not_served() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn the_same_notification_key_with_other_content_is_not_handed_over_and_warns() {
+    let (logs, _guard) = Logs::capture();
+    let running = start(receiver()).await;
+    let order = json!({"notificationType": "ORDER_CREATED", "campaignId": 1, "orderId": 42,
+                       "createdAt": "2026-03-03T09:30:59Z", "items": [{"offerId": "SKU-1", "count": 1}]});
+    let other = json!({"notificationType": "ORDER_CREATED", "campaignId": 1, "orderId": 42,
+                       "createdAt": "2026-03-03T09:30:59Z", "items": [{"offerId": "SKU-2", "count": 3}]});
+    assert_eq!(post_json(&running, &order).await, (200, accepted()));
+    assert_eq!(post_json(&running, &order).await, (200, accepted()));
+    assert!(logs.lines_with(&["WARN"]).is_empty(), "{}", logs.text());
+    assert_eq!(post_json(&running, &other).await, (200, accepted()));
+    assert_eq!(running.app.received().len(), 1);
+    let warnings = logs.lines_with(&["WARN", "ORDER_CREATED", "different content"]);
+    assert_eq!(warnings.len(), 1, "{}", logs.text());
+}
+
+#[tokio::test]
+async fn a_concurrent_copy_answered_500_is_logged() {
+    let (logs, _guard) = Logs::capture();
+    let running = start(receiver()).await;
+    let gate = running.app.hold();
+    let chat = json!({"notificationType": "CHAT_CREATED", "chatId": 1, "businessId": 2,
+                      "createdAt": "2026-03-03T09:31:00Z"});
+    let first = {
+        let (base, chat) = (running.base.clone(), chat.clone());
+        tokio::spawn(async move {
+            let response = reqwest::Client::new()
+                .post(format!("{base}/notification"))
+                .json(&chat)
+                .send()
+                .await
+                .unwrap();
+            answer(response).await.0
+        })
+    };
+    running.app.wait_entered(1).await;
+    assert_eq!(post_json(&running, &chat).await.0, 500);
+    gate.add_permits(1);
+    assert_eq!(first.await.unwrap(), 200);
+    let lines = logs.lines_with(&["WARN", "CHAT_CREATED", "500", "in progress"]);
+    assert_eq!(lines.len(), 1, "{}", logs.text());
 }

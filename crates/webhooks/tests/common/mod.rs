@@ -89,19 +89,16 @@ impl<E: Clone + Send + 'static> Handler<E> for Recorder<E> {
     }
 }
 
-/// Serves `app` on 127.0.0.1 (with the peer address available to handlers); returns
-/// its address. The server lives as long as the test's runtime.
+/// Serves `app` on 127.0.0.1 with the crate's `serve` (which gives handlers the peer
+/// address); returns its address. The server lives as long as the test's runtime.
 pub async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    tokio::spawn(marketplace_webhooks::axum::serve(
+        listener,
+        app,
+        marketplace_webhooks::axum::ServeLimits::default(),
+    ));
     addr
 }
 
@@ -146,4 +143,72 @@ pub fn fixtures(
         ));
     }
     out
+}
+
+/// Everything logged on this thread while the guard lives, as text (one event a
+/// line, `LEVEL target: message fields`). The tests run on tokio's current-thread
+/// runtime, so the server's tasks log on the test's thread too. One global subscriber
+/// writes to the current thread's capture: per-thread subscribers (`set_default`)
+/// race with callsite-interest caching when tests run in parallel.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Stops the capture on drop.
+pub struct Capturing;
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        CAPTURE.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// Writes to the current thread's capture, if any.
+struct ThreadWriter;
+
+impl std::io::Write for ThreadWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|c| {
+            if let Some(logs) = &*c.borrow() {
+                logs.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    pub fn capture() -> (Logs, Capturing) {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::DEBUG)
+                .without_time()
+                .with_writer(|| ThreadWriter)
+                .init();
+        });
+        let logs = Logs::default();
+        CAPTURE.with(|c| *c.borrow_mut() = Some(logs.clone()));
+        (logs, Capturing)
+    }
+
+    /// The captured lines that contain every one of `needles`.
+    pub fn lines_with(&self, needles: &[&str]) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter(|line| needles.iter().all(|n| line.contains(n)))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
 }
