@@ -148,20 +148,7 @@ async fn a_redirect_to_another_origin_is_refused_and_nothing_is_sent_there() {
 async fn a_same_origin_redirect_is_followed_for_reads_with_fresh_credentials_never_for_writes() {
     for case in cases() {
         let at = at(&case);
-        let server = MockServer::start().await;
-        Mock::given(|request: &Request| request.url.path().starts_with("/moved"))
-            .respond_with(case.scenario.recorded_response())
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(any())
-            .respond_with(|request: &Request| {
-                let query = request.url.query().map(|q| format!("?{q}"));
-                let location = format!("/moved{}{}", request.url.path(), query.unwrap_or_default());
-                ResponseTemplate::new(307).insert_header("location", location)
-            })
-            .mount(&server)
-            .await;
+        let server = moving_server(&case.scenario).await;
         let outcome = case
             .scenario
             .run_against(&server.uri(), fast_retries(), None)
@@ -386,4 +373,70 @@ async fn a_write_that_never_connected_is_not_sent_and_one_that_timed_out_may_hav
         );
         assert!(err.is_timeout() && err.is_outcome_unknown(), "{at}: {err}");
     }
+}
+
+/// Answers every request with a same-origin redirect to `/moved` plus its own path
+/// and query, and `/moved…` with the scenario's recorded answer.
+async fn moving_server(scenario: &Scenario) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(|request: &Request| request.url.path().starts_with("/moved"))
+        .respond_with(scenario.recorded_response())
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(|request: &Request| {
+            let query = request.url.query().map(|q| format!("?{q}"));
+            let location = format!("/moved{}{}", request.url.path(), query.unwrap_or_default());
+            ResponseTemplate::new(307).insert_header("location", location)
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_read_sent_as_post_follows_a_same_origin_redirect_with_its_body() {
+    // Yandex Market's `getChats` is `x-idempotent: true`.
+    let scenario =
+        Scenario::load("yandex-market-chats", "get_chats", "first_page_filtered").unwrap();
+    let server = moving_server(&scenario).await;
+    success(
+        scenario
+            .run_against(&server.uri(), fast_retries(), None)
+            .await,
+        "get_chats",
+    );
+    let received = requests(&server).await;
+    assert_eq!(received.len(), 2);
+    assert!(
+        received[1].url.path().starts_with("/moved/"),
+        "{}",
+        received[1].url
+    );
+    assert_eq!(received[1].method.as_str(), "POST");
+    assert_eq!(received[1].body, received[0].body);
+    assert!(!received[1].body.is_empty());
+    assert!(received[1].headers.contains_key("api-key"));
+}
+
+#[tokio::test]
+async fn same_origin_redirects_stop_after_five_hops() {
+    let case = cases().into_iter().find(|case| case.read).unwrap();
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(|request: &Request| {
+            ResponseTemplate::new(302).insert_header("location", request.url.path())
+        })
+        .mount(&server)
+        .await;
+    let err = error(
+        case.scenario
+            .run_against(&server.uri(), fast_retries(), None)
+            .await,
+        &at(&case),
+    );
+    assert!(err.is_redirect(), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302), "{err}");
+    assert_eq!(requests(&server).await.len(), 6, "the request and 5 hops");
 }
