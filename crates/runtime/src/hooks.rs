@@ -135,7 +135,7 @@ impl Failed {
 ///   `getChats`), so it is retried like a GET. A read's attempt includes reading its
 ///   body: a connection that breaks or stalls mid-body is retried like one that broke
 ///   before the status, and the response handed on is the buffered body with the
-///   status, headers and URL of the real one. A write's body is read afterwards, so
+///   status, headers and URL (without its query) of the real one. A write's body is read afterwards, so
 ///   an answer lost mid-body fails with [`crate::Error::is_outcome_unknown`].
 /// * **Credentials** are applied to every further attempt and every followed
 ///   redirect just before it is sent (a new METRO `X-Timestamp`/`X-Signature` over
@@ -345,12 +345,15 @@ fn redirect(
 }
 
 /// Reads the body into memory and hands on a response with the same status,
-/// version, headers, extensions and URL, whose body can no longer fail.
+/// version, headers, extensions and URL, whose body can no longer fail. The URL
+/// loses its query: the response is only ever shown in errors.
 async fn read_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let mut url = response.url().clone();
+    url.set_query(None);
     let mut rebuilt = http::Response::builder()
         .status(response.status())
         .version(response.version())
-        .url(response.url().clone())
+        .url(url)
         .body(bytes::Bytes::new())
         .expect("the parts of a received response are valid");
     *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
