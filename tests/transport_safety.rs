@@ -246,6 +246,53 @@ async fn every_metro_attempt_is_signed_afresh() {
     );
 }
 
+#[tokio::test]
+async fn a_metro_call_that_waited_for_a_slot_is_signed_after_the_wait() {
+    use marketplace_sdk::metro_message_center::{Auth, Client, ClientBuilder, SANDBOX_BASE_URL};
+    use marketplace_sdk::runtime::ConcurrencyLimit;
+
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(300))
+                .set_body_json(serde_json::json!({
+                    "status": "success", "message": "found", "data": {"count": 3}, "metadata": []
+                })),
+        )
+        .mount(&server)
+        .await;
+    let signer = MetroHmac::new(METRO_CLIENT_ID, METRO_SECRET)
+        .clock(SteppingClock::default())
+        .signed_origin(SANDBOX_BASE_URL);
+    let client = ClientBuilder::<Client>::new(server.uri(), Auth::from(signer))
+        .concurrency_limit(ConcurrencyLimit::global(1))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    // The first call takes the only slot (signed at +0); the second is prepared at
+    // +20, waits 300 ms for the slot, and must go out signed afresh (+40).
+    let (first, second) = tokio::join!(
+        client.count_unseen_chats().send(),
+        client.count_unseen_chats().send()
+    );
+    first.unwrap();
+    second.unwrap();
+    let mut timestamps: Vec<i64> = requests(&server)
+        .await
+        .iter()
+        .map(|request| {
+            request.headers["x-timestamp"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    timestamps.sort();
+    assert_eq!(timestamps, [1_757_581_999, 1_757_581_999 + 40]);
+}
+
 /// How the first connection breaks after sending the response headers.
 #[derive(Clone, Copy, Debug)]
 enum Break {
