@@ -92,3 +92,85 @@ async fn no_secret_appears_in_traces_debug_or_errors() {
         }
     }
 }
+
+/// Query strings hold personal data (order numbers, chat ids, paging cursors): no
+/// event at any level and no error's `Debug`/`Display` may contain one. Every
+/// fixture whose request has a query is run against a closed port (connect
+/// failures, retried: the `retrying` and `request failed` events) and against a
+/// server that answers headers then resets (a body error), with tracing captured.
+#[tokio::test]
+async fn no_query_string_appears_in_traces_or_errors() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_uri = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let resetting = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let resetting_uri = format!("http://{}", resetting.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = resetting.accept().await {
+            let mut buffer = vec![0u8; 64 * 1024];
+            let _ = stream.read(&mut buffer).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{";
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.set_zero_linger();
+        }
+    });
+    let fast = RetryPolicy::default().backoff(
+        std::time::Duration::from_millis(1),
+        std::time::Duration::from_millis(2),
+    );
+
+    let mut seen = String::new();
+    let mut values = Vec::new();
+    for marketplace in MARKETPLACES {
+        for file in fixture_files(marketplace.name) {
+            let scenario = Scenario::load(&file.spec, &file.operation, &file.case).unwrap();
+            let query = &scenario.fixture.request.query;
+            if query.is_empty() {
+                continue;
+            }
+            // Values long enough not to occur by chance (`2`, `false`).
+            values.extend(
+                query
+                    .values()
+                    .filter(|value| {
+                        value.len() >= 6 && value.bytes().all(|b| b.is_ascii_alphanumeric())
+                    })
+                    .cloned(),
+            );
+            for uri in [&closed_uri, &resetting_uri] {
+                match scenario.run_against(uri, fast.clone(), None).await {
+                    Outcome::Failure(error) => seen.push_str(&format!("{error}\n{error:?}\n")),
+                    other => panic!("{}: expected a failure, got {other:?}", file.display()),
+                }
+            }
+        }
+    }
+    assert!(values.len() >= 5, "query values to look for: {values:?}");
+
+    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        traces.contains("retrying"),
+        "the retry events were captured"
+    );
+    assert!(
+        traces.contains("request failed"),
+        "the failure events were captured"
+    );
+    let everything = format!("{traces}\n{seen}");
+    for value in values {
+        assert!(
+            !everything.contains(&value),
+            "the query value {value:?} leaked:\n{everything}"
+        );
+    }
+}

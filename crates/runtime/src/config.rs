@@ -74,6 +74,10 @@ pub trait GeneratedClient: Sized {
     const MARKETPLACE: &'static str;
 
     /// Assembles a client from its parts. Prefer [`ClientBuilder`].
+    ///
+    /// `http` must not follow redirects itself (build it with
+    /// [`redirect_policy`]): a client that does sends credentials wherever a
+    /// redirect points. [`ClientBuilder`] sets that policy on every client it builds.
     fn from_parts(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
 }
 
@@ -121,7 +125,7 @@ pub struct ClientBuilder<C> {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     retry: RetryPolicy,
     concurrency: Option<ConcurrencyLimit>,
     rate: Option<RateLimit>,
@@ -187,9 +191,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// Uses a caller-configured `reqwest::Client` (proxies, pools, TLS roots);
-    /// the timeout and user-agent settings of this builder are then not applied.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// Builds the HTTP client from a caller-configured `reqwest::ClientBuilder`
+    /// (proxies, pools, TLS roots) instead of a default one.
+    ///
+    /// A builder rather than a built client, so that the SDK's redirect policy
+    /// ([`redirect_policy`]) holds for it too: `build` sets it, and this builder's
+    /// timeouts and user agent, on `http`, replacing what `http` had for them.
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
         self
     }
@@ -197,15 +205,15 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<C, ConfigError> {
         let base_url = normalize_base_url(&self.base_url)?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
-                .build()
-                .map_err(ConfigError::Http)?,
-        };
+        let http = self
+            .http
+            .unwrap_or_else(reqwest::Client::builder)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent)
+            .redirect(redirect_policy())
+            .build()
+            .map_err(ConfigError::Http)?;
         let runtime = Runtime::with_settings(
             C::MARKETPLACE,
             self.auth,
@@ -214,6 +222,43 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         );
         Ok(C::from_parts(&base_url, http, runtime))
     }
+}
+
+/// The redirect policy of every client [`ClientBuilder`] builds: reqwest follows
+/// no redirect itself.
+///
+/// * A redirect to another origin (scheme, host or port) fails the call with an
+///   error naming the status and the target origin (never its path or query), and
+///   nothing is sent there: credentials only ever go to the base URL's origin.
+///   (reqwest would carry `X-Api-Key`, `Api-Key`, `X-Signature` along, and re-send
+///   a POST on a 307/308.)
+/// * A same-origin redirect is handed to the runtime's `exec` hook, which follows it
+///   only for reads (GET, … and `x-idempotent` POSTs), at most a few hops, with the
+///   credentials applied again for the new URL (METRO signs the URL); a write's
+///   redirect is returned as its error and never re-sent.
+///
+/// Public so that an HTTP client handed to [`GeneratedClient::from_parts`] can use
+/// it too.
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let target = attempt.url().origin();
+        // reqwest never follows (same origin stops below), so the last previous URL
+        // is the request's own.
+        if attempt
+            .previous()
+            .last()
+            .is_some_and(|from| from.origin() == target)
+        {
+            return attempt.stop();
+        }
+        let reason = format!(
+            "the marketplace answered {} to another origin ({}); not followed: \
+             credentials are only sent to the base URL's origin",
+            attempt.status(),
+            target.ascii_serialization()
+        );
+        attempt.error(reason)
+    })
 }
 
 /// Generated clients append paths to the base URL verbatim, so a trailing `/`

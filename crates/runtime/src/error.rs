@@ -134,6 +134,27 @@ impl Error {
         matches!(&self.kind, Kind::Transport(e) if e.is_connect())
     }
 
+    /// The request may have reached the marketplace, but no complete answer came
+    /// back: the connection broke or timed out after sending (before the status, or
+    /// while reading the body). A read has already been retried; for a write (a
+    /// message sent, a chat created) it means it **may have been done**: check
+    /// before sending it again. Its opposite is [`is_connect`](Self::is_connect):
+    /// nothing was sent.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(&self.kind, Kind::Transport(e) if !e.is_connect() && !e.is_builder() && !e.is_redirect())
+    }
+
+    /// The marketplace answered with a redirect that was not followed: to another
+    /// origin (credentials are only ever sent to the configured base URL's origin;
+    /// nothing was sent there), of a write (never re-sent), or past the hop limit.
+    /// Same-origin redirects of reads are followed.
+    pub fn is_redirect(&self) -> bool {
+        match &self.kind {
+            Kind::Transport(e) => e.is_redirect(),
+            _ => self.status().is_some_and(|status| status.is_redirection()),
+        }
+    }
+
     /// The response body did not decode into the spec's type.
     pub fn is_decode(&self) -> bool {
         matches!(self.kind, Kind::Decode { .. })
@@ -197,7 +218,7 @@ impl<E: ApiErrorBody> From<GeneratedError<E>> for Error {
             GeneratedError::InvalidRequest(reason) => Kind::InvalidRequest(reason),
             GeneratedError::CommunicationError(e)
             | GeneratedError::InvalidUpgrade(e)
-            | GeneratedError::ResponseBodyError(e) => Kind::Transport(e),
+            | GeneratedError::ResponseBodyError(e) => Kind::Transport(without_query(e)),
             GeneratedError::ErrorResponse(response) => Kind::Api(Box::new(api_failure(response))),
             GeneratedError::InvalidResponsePayload(body, e) => Kind::Decode {
                 status: None,
@@ -310,6 +331,16 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     })
 }
 
+/// `error` with the query string cut from its URL: queries carry personal data
+/// (order numbers, chat ids, paging cursors), and a transport error's `Display`
+/// prints its URL, into traces and into this crate's [`Error`].
+pub(crate) fn without_query(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        url.set_query(None);
+    }
+    error
+}
+
 fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
@@ -331,6 +362,11 @@ impl std::fmt::Display for Error {
             Kind::InvalidRequest(reason) => {
                 write!(f, "invalid request (nothing was sent): {reason}")
             }
+            // The redirect policy's reason (status and target origin) is the source.
+            Kind::Transport(e) if e.is_redirect() => match std::error::Error::source(e) {
+                Some(reason) => write!(f, "{reason}"),
+                None => write!(f, "redirect not followed: {e}"),
+            },
             Kind::Transport(e) if e.is_timeout() => write!(f, "request timed out: {e}"),
             Kind::Transport(e) => write!(f, "transport error: {e}"),
             Kind::Api(failure) => {

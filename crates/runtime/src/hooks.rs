@@ -4,13 +4,17 @@
 //! `impl ClientHooks<Runtime> for Client` whose methods call these functions, so
 //! the behaviour is written once, here, and every client shares it.
 
+use std::task::Poll;
 use std::time::{Instant, SystemTime};
 
 use backon::Retryable;
 use progenitor_client::{Error as GeneratedError, OperationInfo};
+use reqwest::header::LOCATION;
+use reqwest::{Method, ResponseBuilderExt, StatusCode};
 use tracing::Instrument;
 
 use crate::Runtime;
+use crate::error::without_query;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_error, is_retryable_status};
 
 /// progenitor adds `api-version: <info.version>` to every request. No marketplace
@@ -54,7 +58,10 @@ impl QueryBound {
 }
 
 /// Runs before each request: the spec's integer ranges on query parameters (a
-/// violation fails the call before anything is sent), credentials and header hygiene.
+/// violation fails the call before anything is sent), header hygiene, and a first
+/// application of the credentials, so that one that cannot be applied fails the
+/// call here, before anything is sent. [`exec`] applies them again wherever they
+/// would otherwise go out stale (see there).
 pub async fn pre<E>(
     runtime: &Runtime,
     request: &mut reqwest::Request,
@@ -77,6 +84,9 @@ pub async fn pre<E>(
         .map_err(GeneratedError::Custom)
 }
 
+/// The most same-origin redirects one attempt of a read follows.
+const MAX_REDIRECTS: usize = 5;
+
 /// Why one attempt did not produce a final answer.
 enum Failed {
     /// A response worth retrying; returned as is when the retries run out.
@@ -91,16 +101,52 @@ impl Failed {
     fn is_retryable(&self) -> bool {
         !matches!(self, Failed::Final(_))
     }
+
+    /// A transport error, its URL without the query (it goes into events and errors).
+    fn transport(error: reqwest::Error, idempotent: bool) -> Failed {
+        let error = without_query(error);
+        if is_retryable_error(&error, idempotent) {
+            Failed::Transport(error)
+        } else {
+            Failed::Final(error)
+        }
+    }
+
+    fn into_result(
+        result: Result<reqwest::Response, Failed>,
+    ) -> reqwest::Result<reqwest::Response> {
+        match result {
+            Ok(response) | Err(Failed::Status(response)) => Ok(response),
+            Err(Failed::Transport(error) | Failed::Final(error)) => Err(error),
+        }
+    }
 }
 
-/// Sends the request: client-side limits, the retry policy, one tracing span per call.
+/// Sends the request: client-side limits, credentials, same-origin redirects of
+/// reads, the retry policy, one tracing span per call.
 ///
 /// The span (`marketplace.call`) carries the marketplace, operation id, method, URL
 /// path (never the query, which may hold personal data), attempt number, status and
-/// duration. Headers are never recorded, so credentials cannot leak into traces.
-/// See [`RetryPolicy`] for what is retried; `declared_idempotent` is the spec's
-/// `x-idempotent: true` on a POST that only reads (Yandex Market's `getChats`), so
-/// it is retried like a GET.
+/// duration. Headers are never recorded, so credentials cannot leak into traces, and
+/// the URL of a transport error in an event or error has no query either.
+///
+/// * **Attempts.** See [`RetryPolicy`] for what is retried; `declared_idempotent` is
+///   the spec's `x-idempotent: true` on a POST that only reads (Yandex Market's
+///   `getChats`), so it is retried like a GET. A read's attempt includes reading its
+///   body: a connection that breaks or stalls mid-body is retried like one that broke
+///   before the status, and the response handed on is the buffered body with the
+///   status, headers and URL (without its query) of the real one. A write's body is read afterwards, so
+///   an answer lost mid-body fails with [`crate::Error::is_outcome_unknown`].
+/// * **Credentials** are applied to every further attempt and every followed
+///   redirect just before it is sent (a new METRO `X-Timestamp`/`X-Signature` over
+///   the URL it goes to), and to the first one again if the client-side limits
+///   made it wait; the first send otherwise carries those [`pre`] applied a moment
+///   earlier.
+/// * **Redirects** (see [`crate::redirect_policy`]): one to another origin has
+///   already failed in reqwest, before anything is sent there. A same-origin one is
+///   followed for reads, up to 5 hops; for a write (never re-sent), a `303` of a
+///   read sent as POST, or past the limit, the redirect is the answer, which the
+///   caller gets as an error with [`crate::Error::is_redirect`].
 pub async fn exec(
     http: &reqwest::Client,
     runtime: &Runtime,
@@ -144,44 +190,39 @@ async fn send_with_retries(
     idempotent: bool,
     policy: &RetryPolicy,
 ) -> reqwest::Result<reqwest::Response> {
-    // Only a request that may be retried needs a copy kept back; a streamed body
-    // cannot be copied (nor sent twice), so such requests get exactly one attempt.
-    let replayable = policy.max_retries_value() > 0
-        && request.body().is_none_or(|body| body.as_bytes().is_some());
-    let mut original = Some(request);
-    let mut attempt = 0u32;
+    // A streamed body cannot be copied (nor sent twice): such a request (a multipart
+    // upload, always a write) gets exactly one attempt. So does a write without
+    // retries: it needs no copy, as its redirects are not followed.
+    let replayable = request.body().is_none_or(|body| body.as_bytes().is_some());
+    if !replayable || (!idempotent && policy.max_retries_value() == 0) {
+        tracing::Span::current().record("attempt", 1);
+        return Failed::into_result(attempt(http, runtime, request, None, idempotent, true).await);
+    }
+    let template = &request;
+    let mut attempts = 0u32;
     let send_once = || {
-        attempt += 1;
-        let this_attempt = attempt;
-        let copy = replayable
-            .then(|| original.as_ref().and_then(reqwest::Request::try_clone))
-            .flatten();
-        let request = match copy {
-            Some(copy) => copy,
-            None => original
-                .take()
-                .expect("a non-replayable request is sent once"),
-        };
+        attempts += 1;
+        let this_attempt = attempts;
         async move {
             tracing::Span::current().record("attempt", this_attempt);
-            let _permit = runtime.limiter().acquire(request.url()).await;
-            match http.execute(request).await {
-                Ok(response) if idempotent && is_retryable_status(response.status()) => {
-                    Err(Failed::Status(response))
-                }
-                // Non-idempotent requests get their 5xx/429 back as is: never resent.
-                Ok(response) => Ok(response),
-                Err(error) if is_retryable_error(&error, idempotent) => {
-                    Err(Failed::Transport(error))
-                }
-                Err(error) => Err(Failed::Final(error)),
-            }
+            let copy = template
+                .try_clone()
+                .expect("a request with a byte body can be copied");
+            attempt(
+                http,
+                runtime,
+                copy,
+                Some(template),
+                idempotent,
+                this_attempt == 1,
+            )
+            .await
         }
     };
     let max_retry_after = policy.max_retry_after_value();
     let result = send_once
         .retry(policy.backoff_builder())
-        .when(|failed: &Failed| replayable && failed.is_retryable())
+        .when(Failed::is_retryable)
         .adjust(move |failed: &Failed, backoff| match failed {
             Failed::Status(response) => {
                 match crate::error::retry_after(response.headers(), SystemTime::now()) {
@@ -205,10 +246,122 @@ async fn send_with_retries(
             }
         })
         .await;
-    match result {
-        Ok(response) | Err(Failed::Status(response)) => Ok(response),
-        Err(Failed::Transport(error) | Failed::Final(error)) => Err(error),
+    Failed::into_result(result)
+}
+
+/// One attempt: wait for the client-side limits, (re-)apply the credentials, send,
+/// follow same-origin redirects of a read (`template` is the request to copy for
+/// them), and read a read's body. `signed` says whether `request` carries
+/// credentials applied a moment ago (by `pre`, for the first attempt).
+async fn attempt(
+    http: &reqwest::Client,
+    runtime: &Runtime,
+    mut request: reqwest::Request,
+    template: Option<&reqwest::Request>,
+    idempotent: bool,
+    mut signed: bool,
+) -> Result<reqwest::Response, Failed> {
+    let mut hops = 0;
+    loop {
+        let _permit = {
+            let mut acquire = std::pin::pin!(runtime.limiter().acquire(request.url()));
+            match futures::poll!(acquire.as_mut()) {
+                Poll::Ready(permit) => permit,
+                Poll::Pending => {
+                    // A wait (a rate-limit slot, a queue) may be long: METRO rejects
+                    // a timestamp more than 5 minutes old.
+                    signed = false;
+                    acquire.await
+                }
+            }
+        };
+        if !signed {
+            apply_credentials(runtime, &mut request);
+        }
+        let response = http
+            .execute(request)
+            .await
+            .map_err(|error| Failed::transport(error, idempotent))?;
+        let followed = template.filter(|_| idempotent);
+        if let Some(next) = followed.and_then(|template| redirect(&response, template, hops)) {
+            request = next;
+            hops += 1;
+            signed = false;
+            continue;
+        }
+        if !idempotent {
+            // A write gets its 5xx/429 back as is: never re-sent.
+            return Ok(response);
+        }
+        if is_retryable_status(response.status()) {
+            return Err(Failed::Status(response));
+        }
+        // Any failure reading the body is worth another attempt of a read.
+        return read_body(response)
+            .await
+            .map_err(|error| Failed::Transport(without_query(error)));
     }
+}
+
+/// Applies the credentials again (after `pre` did once, successfully). Only a
+/// custom scheme can fail now; the request then keeps the credentials from `pre`.
+fn apply_credentials(runtime: &Runtime, request: &mut reqwest::Request) {
+    if let Err(reason) = runtime.auth().apply(request) {
+        tracing::warn!(%reason, "credentials could not be applied again; sending the earlier ones");
+    }
+}
+
+/// The request to send next when `response` is a same-origin redirect of a read
+/// (`template` is the read) within the hop limit.
+fn redirect(
+    response: &reqwest::Response,
+    template: &reqwest::Request,
+    hops: usize,
+) -> Option<reqwest::Request> {
+    let status = response.status();
+    let keeps_method = matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    );
+    // 303 means "GET the answer there": the same request only for a GET or HEAD.
+    let see_other =
+        status == StatusCode::SEE_OTHER && matches!(*template.method(), Method::GET | Method::HEAD);
+    if !(keeps_method || see_other) || hops >= MAX_REDIRECTS {
+        return None;
+    }
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    let target = response.url().join(location).ok()?;
+    // The redirect policy has refused other origins already; checked again because
+    // a client from `from_parts` may have another policy.
+    if target.origin() != template.url().origin() {
+        return None;
+    }
+    let mut next = template.try_clone()?;
+    *next.url_mut() = target;
+    Some(next)
+}
+
+/// Reads the body into memory and hands on a response with the same status,
+/// version, headers, extensions and URL, whose body can no longer fail. The URL
+/// loses its query: the response is only ever shown in errors.
+async fn read_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let mut url = response.url().clone();
+    url.set_query(None);
+    let mut rebuilt = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(url)
+        .body(bytes::Bytes::new())
+        .expect("the parts of a received response are valid");
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    rebuilt
+        .extensions_mut()
+        .extend(std::mem::take(response.extensions_mut()));
+    *rebuilt.body_mut() = response.bytes().await?;
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ pub use auth::{
     Auth, Authenticate, Bearer, MetroHmac, SignatureEncoding, SkyHub, Yandex, sensitive_header,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime};
+pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime, redirect_policy};
 pub use error::{ApiErrorBody, Error, Result, text_at};
 pub use limits::{ConcurrencyLimit, RateLimit};
 pub use retry::RetryPolicy;

@@ -7,9 +7,12 @@
 //! * for idempotent methods only (GET, HEAD, PUT, DELETE, OPTIONS, and a POST the
 //!   spec marks `x-idempotent: true` because it only reads): timeouts, other
 //!   transport errors, and the retryable statuses (420, 429, 5xx except 501/505).
+//!   Reading the body is part of such an attempt: a connection reset, closed short
+//!   or stalled past the timeout mid-body is retried too.
 //!
-//! A POST or PATCH that timed out or got a 5xx is **never** retried: the marketplace
-//! may have processed it, and a buyer must not receive a message twice. Waits follow
+//! A POST or PATCH that timed out, was reset or got a 5xx is **never** retried: the
+//! marketplace may have processed it, and a buyer must not receive a message twice
+//! (its error says so: [`crate::Error::is_outcome_unknown`]). Waits follow
 //! exponential backoff with jitter, or the server's `Retry-After` /
 //! `X-RateLimit-Resource-Until` when it gives one (up to
 //! [`RetryPolicy::max_retry_after`]; a longer requested wait ends the retries and
