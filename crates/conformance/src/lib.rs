@@ -67,21 +67,37 @@ pub fn fixture_files(spec: &str) -> Vec<FixtureFile> {
     fixture::list(&fixtures_dir(), spec).0
 }
 
-/// For the fault matrix: the first success fixture of a GET operation and the
-/// first of a POST or PATCH operation of `spec` (JSON bodies preferred).
+/// For the fault matrix: the first success fixture of a GET operation, the first of
+/// a POST or PATCH operation that is not declared idempotent (JSON bodies preferred),
+/// and the first of a POST the spec declares idempotent (`x-idempotent: true`, retried
+/// like a GET), where `spec` has one.
 pub fn representative_fixtures(spec: &str) -> Vec<FixtureFile> {
+    let declared: Vec<String> = load(spec)
+        .map(|spec| {
+            operations(&spec.document)
+                .iter()
+                .filter(|op| op.is_declared_idempotent())
+                .map(|op| op.id().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     let loaded: Vec<(FixtureFile, Fixture)> = fixture_files(spec)
         .into_iter()
         .filter_map(|file| file.load().ok().map(|fixture| (file, fixture)))
         .filter(|(_, fixture)| (200..300).contains(&fixture.response.status))
         .collect();
+    let is_write = |f: &Fixture| matches!(f.request.method.as_str(), "POST" | "PATCH");
     let read = loaded.iter().find(|(_, f)| f.request.method == "GET");
     let write = loaded
         .iter()
-        .filter(|(_, f)| matches!(f.request.method.as_str(), "POST" | "PATCH"))
+        .filter(|(file, f)| is_write(f) && !declared.contains(&file.operation))
         .min_by_key(|(_, f)| f.request.multipart.is_some());
+    let declared_read = loaded
+        .iter()
+        .find(|(file, f)| is_write(f) && declared.contains(&file.operation));
     read.into_iter()
         .chain(write)
+        .chain(declared_read)
         .map(|(file, _)| file.clone())
         .collect()
 }
