@@ -29,6 +29,10 @@ pub struct Marketplace {
     /// Decodes bytes as every response type of the spec (fuzzing, property tests):
     /// the generated `replay::decode_every_response`.
     pub decode: fn(&[u8]) -> usize,
+    /// Decodes bytes as the response type the spec documents for an operation and
+    /// status (`None` if it documents no JSON body): the generated
+    /// `replay::decode_response`.
+    pub decode_response: fn(&str, u16, &[u8]) -> Option<Result<(), String>>,
     /// The fake secrets the replay client is given (keys, client secrets, tokens):
     /// the secret-leak test checks none of them appears in any output.
     pub secrets: &'static [&'static str],
@@ -68,6 +72,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "lectronz",
         decode: marketplace_lectronz::replay::decode_every_response,
+        decode_response: marketplace_lectronz::replay::decode_response,
         secrets: &[LECTRONZ_FAKE_API_KEY],
         replay: |cx, call| {
             Box::pin(async move {
@@ -85,6 +90,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "skyhub-sac",
         decode: marketplace_skyhub_sac::replay::decode_every_response,
+        decode_response: marketplace_skyhub_sac::replay::decode_response,
         secrets: &[SKYHUB_FAKE_API_KEY, SKYHUB_FAKE_ACCOUNT_MANAGER_KEY],
         replay: |cx, call| {
             Box::pin(async move {
@@ -104,6 +110,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "yandex-market-chats",
         decode: marketplace_yandex_market_chats::replay::decode_every_response,
+        decode_response: marketplace_yandex_market_chats::replay::decode_response,
         secrets: &[YANDEX_MARKET_FAKE_API_KEY],
         replay: |cx, call| {
             Box::pin(async move {
@@ -119,6 +126,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "metro-message-center",
         decode: marketplace_metro_message_center::replay::decode_every_response,
+        decode_response: marketplace_metro_message_center::replay::decode_response,
         secrets: &[METRO_FAKE_CLIENT_SECRET],
         replay: |cx, call| {
             Box::pin(async move {
@@ -138,6 +146,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "metro-subscriptions",
         decode: marketplace_metro_subscriptions::replay::decode_every_response,
+        decode_response: marketplace_metro_subscriptions::replay::decode_response,
         secrets: &[METRO_FAKE_CLIENT_SECRET],
         replay: |cx, call| {
             Box::pin(async move {
@@ -157,6 +166,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "metro-events",
         decode: marketplace_metro_events::replay::decode_every_response,
+        decode_response: marketplace_metro_events::replay::decode_response,
         secrets: &[METRO_EVENTS_FAKE_CLIENT_SECRET],
         replay: |cx, call| {
             Box::pin(async move {
@@ -178,6 +188,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "yandex-market-notifications",
         decode: marketplace_yandex_market_notifications::replay::decode_every_response,
+        decode_response: marketplace_yandex_market_notifications::replay::decode_response,
         // Yandex Market sends no credentials with its notifications.
         secrets: &[],
         replay: |cx, call| {
