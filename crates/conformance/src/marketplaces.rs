@@ -20,6 +20,10 @@ pub struct ReplayContext {
     pub timeout: Option<std::time::Duration>,
 }
 
+/// A generated `replay::decode_response`: operation id, status and body in; `None`
+/// if the spec documents no JSON body there, else whether the body decodes.
+pub type DecodeResponse = fn(&str, u16, &[u8]) -> Option<Result<(), String>>;
+
 /// A spec's client, as the harness drives it.
 pub struct Marketplace {
     /// Spec name (`specs/<name>.yaml`).
@@ -32,7 +36,7 @@ pub struct Marketplace {
     /// Decodes bytes as the response type the spec documents for an operation and
     /// status (`None` if it documents no JSON body): the generated
     /// `replay::decode_response`.
-    pub decode_response: fn(&str, u16, &[u8]) -> Option<Result<(), String>>,
+    pub decode_response: DecodeResponse,
     /// The fake secrets the replay client is given (keys, client secrets, tokens):
     /// the secret-leak test checks none of them appears in any output.
     pub secrets: &'static [&'static str],
