@@ -5,9 +5,10 @@
 //!
 //! Reads (GETs and POSTs marked `x-idempotent: true`) are retried (5xx, 420/429
 //! honouring the server's wait, timeouts, resets); a write that timed out, was reset
-//! or got a 5xx is sent exactly once, so a buyer never gets a message twice. Bodies that do not decode (HTML, empty, invalid,
-//! truncated) are errors with their status, never panics; unknown enum values and
-//! unknown fields decode.
+//! or got a 5xx is sent exactly once, so a buyer never gets a message twice. Bodies
+//! that do not decode (HTML, empty, invalid) are errors with their status, and a
+//! truncated body a transport error, never panics; unknown enum values and unknown
+//! fields decode.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

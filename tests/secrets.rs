@@ -1,8 +1,9 @@
 //! Secrets never leak: every fixture of every client is replayed (successes,
-//! errors) plus a retried failure (a 503, then a refused connection), with all tracing captured at TRACE level
-//! (spans included, and the `Debug` of every client and builder, which the
-//! replay harness logs), and every error's `Debug` and `Display` collected. None
-//! of it may contain any of the fake secrets the clients were given.
+//! errors) plus a retried failure (a 503, then refused connections), with all
+//! tracing captured at TRACE level (spans included, and the `Debug` of every client
+//! and builder, which the replay harness logs), and every error's `Debug` and
+//! `Display` collected. None of it may contain any of the fake secrets the clients
+//! were given.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
