@@ -1,12 +1,14 @@
-//! The fault matrix: for one GET and one POST/PATCH of every client (their first
-//! success fixtures), the ordinary ways marketplaces fail, each asserting the
-//! outcome *and* how many requests the server received.
+//! The fault matrix: for one GET and one POST/PATCH of every client, and one POST
+//! the spec declares idempotent where there is one (their first success fixtures),
+//! the ordinary ways marketplaces fail, each asserting the outcome *and* how many
+//! requests the server received.
 //!
-//! GETs are retried (5xx, 420/429 honouring the server's wait, timeouts, resets);
-//! a POST that timed out, was reset or got a 5xx is sent exactly once, so a buyer
-//! never gets a message twice. Bodies that do not decode (HTML, empty, invalid,
-//! truncated) are errors with their status, never panics; unknown enum values and
-//! unknown fields decode.
+//! Reads (GETs and POSTs marked `x-idempotent: true`) are retried (5xx, 420/429
+//! honouring the server's wait, timeouts, resets); a write that timed out, was reset
+//! or got a 5xx is sent exactly once, so a buyer never gets a message twice. Bodies
+//! that do not decode (HTML, empty, invalid) are errors with their status, and a
+//! truncated body a transport error, never panics; unknown enum values and unknown
+//! fields decode.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,7 +27,8 @@ fn fast_retries() -> RetryPolicy {
         .backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
-/// Every client's representative scenarios, with whether they are idempotent.
+/// Every client's representative scenarios, with whether the spec declares them
+/// idempotent (so the client retries them like reads).
 fn scenarios() -> Vec<(Scenario, bool)> {
     let mut out = Vec::new();
     for marketplace in MARKETPLACES {
@@ -38,7 +41,7 @@ fn scenarios() -> Vec<(Scenario, bool)> {
         for file in files {
             let scenario = Scenario::load(&file.spec, &file.operation, &file.case)
                 .unwrap_or_else(|e| panic!("{e}"));
-            let idempotent = scenario.fixture.request.method == "GET";
+            let idempotent = scenario.is_idempotent();
             out.push((scenario, idempotent));
         }
     }
@@ -158,34 +161,52 @@ async fn rate_limits_wait_for_retry_after_in_seconds() {
     }
 }
 
+/// The server's clock as an HTTP date (whole seconds), and the date `wait` later.
+fn http_dates(wait: chrono::Duration) -> (String, String) {
+    let format = "%a, %d %b %Y %H:%M:%S GMT";
+    let now = chrono::Utc::now();
+    (
+        now.format(format).to_string(),
+        (now + wait).format(format).to_string(),
+    )
+}
+
 #[tokio::test]
 async fn status_420_waits_for_an_http_date_retry_after() {
-    for (scenario, idempotent) in scenarios()
-        .into_iter()
-        .filter(|(_, idempotent)| *idempotent)
-    {
+    for (scenario, idempotent) in scenarios() {
         let at = name(&scenario);
-        let in_a_second = chrono::Utc::now() + chrono::Duration::seconds(1);
-        let date = in_a_second.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        // The runtime measures a date against the response's `Date`, so the wait is
+        // exactly one second however the local clock's fraction of a second falls.
+        let (date, in_a_second) = http_dates(chrono::Duration::seconds(1));
         let server = serve(
             &scenario,
             vec![
-                ResponseTemplate::new(420).insert_header("retry-after", date.as_str()),
+                ResponseTemplate::new(420)
+                    .insert_header("date", date.as_str())
+                    .insert_header("retry-after", in_a_second.as_str()),
                 scenario.recorded_response(),
             ],
         )
         .await;
-        decoded(
-            scenario
-                .run_against(&server.uri(), fast_retries(), None)
-                .await,
-            &at,
-        );
-        assert_eq!(
-            received(&server).await,
-            2,
-            "{at} (idempotent: {idempotent})"
-        );
+        let started = Instant::now();
+        let outcome = scenario
+            .run_against(&server.uri(), fast_retries(), None)
+            .await;
+        let waited = started.elapsed();
+        if idempotent {
+            decoded(outcome, &at);
+            assert!(waited >= Duration::from_secs(1), "{at}: waited {waited:?}");
+            assert_eq!(received(&server).await, 2, "{at}");
+        } else {
+            let err = error(outcome, &at);
+            assert!(err.is_rate_limited(), "{at}: {err}");
+            assert_eq!(err.retry_after(), Some(Duration::from_secs(1)), "{at}");
+            assert_eq!(
+                received(&server).await,
+                1,
+                "{at}: a write must be sent once"
+            );
+        }
     }
 }
 
@@ -336,8 +357,8 @@ async fn unknown_enum_values_and_unknown_fields_decode() {
 enum Misbehaviour {
     /// Reads the request, then resets the connection without answering.
     Reset,
-    /// Answers 200 with `Content-Length: 100` and 10 bytes, then closes.
-    TruncatedBody,
+    /// Answers with this status, `Content-Length: 100` and 10 bytes, then closes.
+    TruncatedBody(u16),
 }
 
 /// A loopback server that misbehaves; returns its URI and a connection counter.
@@ -356,8 +377,10 @@ async fn misbehaving_server(misbehaviour: Misbehaviour) -> (String, Arc<AtomicUs
                 Misbehaviour::Reset => {
                     let _ = stream.set_zero_linger();
                 }
-                Misbehaviour::TruncatedBody => {
-                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n";
+                Misbehaviour::TruncatedBody(status) => {
+                    let head = format!(
+                        "HTTP/1.1 {status} Whatever\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n"
+                    );
                     let _ = stream.write_all(head.as_bytes()).await;
                     let _ = stream.write_all(b"{\"status\":").await;
                     let _ = stream.flush().await;
@@ -388,11 +411,24 @@ async fn connection_resets_are_retried_for_reads_only() {
 async fn truncated_bodies_are_errors_retried_for_reads_only() {
     for (scenario, idempotent) in scenarios() {
         let at = name(&scenario);
-        let (uri, connections) = misbehaving_server(Misbehaviour::TruncatedBody).await;
+        // The documented success status, so only the body is at fault.
+        let status = scenario.fixture.response.status;
+        let (uri, connections) = misbehaving_server(Misbehaviour::TruncatedBody(status)).await;
         let outcome = scenario.run_against(&uri, fast_retries(), None).await;
         if decodes_a_body(&scenario) {
+            // The connection broke while the body was read: a transport error that
+            // keeps its cause, not a decode error of a body that never arrived, nor
+            // a failure to connect or a rejection before sending.
             let err = error(outcome, &at);
+            assert_eq!(err.status(), None, "{at}: {err}");
+            assert!(!err.is_decode(), "{at}: {err}");
+            assert!(!err.is_connect(), "{at}: {err}");
+            assert!(!err.is_timeout(), "{at}: {err}");
             assert!(!err.is_invalid_request(), "{at}: {err}");
+            assert!(
+                std::error::Error::source(&err).is_some(),
+                "{at}: the transport cause is kept: {err:?}"
+            );
         } else {
             decoded(outcome, &at);
         }

@@ -1,13 +1,14 @@
 //! Secrets never leak: every fixture of every client is replayed (successes,
-//! errors) plus a retried failure, with all tracing captured at TRACE level
-//! (spans included, and the `Debug` of every client and builder, which the
-//! replay harness logs), and every error's `Debug` and `Display` collected. None
-//! of it may contain any of the fake secrets the clients were given.
+//! errors) plus a retried failure (a 503, then refused connections), with all
+//! tracing captured at TRACE level (spans included, and the `Debug` of every client
+//! and builder, which the replay harness logs), and every error's `Debug` and
+//! `Display` collected. None of it may contain any of the fake secrets the clients
+//! were given.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use marketplace_conformance::{MARKETPLACES, Scenario, fixture_files};
+use marketplace_conformance::{MARKETPLACES, Scenario, fixture_files, representative_fixtures};
 use marketplace_sdk::runtime::RetryPolicy;
 use marketplace_sdk::runtime::replay::Outcome;
 use tracing_subscriber::fmt::MakeWriter;
@@ -34,6 +35,33 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
+/// A loopback server that answers one request `503` and stops listening as soon as
+/// that connection is accepted, so every retry meets a refused connection. Returns
+/// its URI; the task ends with the number of requests it answered.
+async fn a_503_then_nothing() -> (String, tokio::task::JoinHandle<usize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            return 0;
+        };
+        drop(listener);
+        let mut buffer = vec![0u8; 64 * 1024];
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_millis(500),
+            stream.read(&mut buffer),
+        )
+        .await;
+        let answer =
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        1
+    });
+    (uri, task)
+}
+
 #[tokio::test]
 async fn no_secret_appears_in_traces_debug_or_errors() {
     let captured = Captured::default();
@@ -47,6 +75,7 @@ async fn no_secret_appears_in_traces_debug_or_errors() {
 
     let mut seen = String::new();
     let mut replayed = 0;
+    let mut retried_after_503 = 0;
     for marketplace in MARKETPLACES {
         for file in fixture_files(marketplace.name) {
             let scenario = Scenario::load(&file.spec, &file.operation, &file.case).unwrap();
@@ -56,21 +85,49 @@ async fn no_secret_appears_in_traces_debug_or_errors() {
             }
             replayed += 1;
         }
-        // A retried call: a 503 then a connect failure, through the retry path.
-        if let Some(file) = fixture_files(marketplace.name).first() {
-            let scenario = Scenario::load(&file.spec, &file.operation, &file.case).unwrap();
-            let fast = RetryPolicy::default().backoff(
-                std::time::Duration::from_millis(1),
-                std::time::Duration::from_millis(2),
-            );
-            if let Outcome::Failure(error) =
-                scenario.run_against("http://127.0.0.1:9", fast, None).await
-            {
+        // A retried call through the retry path: a read that gets a 503, then a
+        // refused connection on every retry. A spec with only writes (which are not
+        // retried after a 503) gets refused connections only.
+        let fast = RetryPolicy::default().backoff(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(2),
+        );
+        let scenarios: Vec<Scenario> = representative_fixtures(marketplace.name)
+            .iter()
+            .map(|file| Scenario::load(&file.spec, &file.operation, &file.case).unwrap())
+            .collect();
+        let scenario = scenarios
+            .iter()
+            .find(|scenario| scenario.is_idempotent())
+            .unwrap_or(&scenarios[0]);
+        let at = scenario.file.display();
+        let (uri, server) = if scenario.is_idempotent() {
+            let (uri, server) = a_503_then_nothing().await;
+            (uri, Some(server))
+        } else {
+            // A port that was just free: nothing listens on it any more.
+            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let uri = format!("http://{}", closed.local_addr().unwrap());
+            drop(closed);
+            (uri, None)
+        };
+        match scenario.run_against(&uri, fast, None).await {
+            Outcome::Failure(error) => {
+                assert!(error.is_connect(), "{at}: {error:?}");
                 seen.push_str(&format!("{error}\n{error:?}\n"));
             }
+            other => panic!("{at}: expected a connect failure, got {other:?}"),
+        }
+        if let Some(server) = server {
+            assert_eq!(server.await.unwrap(), 1, "{at}: the 503 was answered");
+            retried_after_503 += 1;
         }
     }
     assert!(replayed > 0);
+    assert!(
+        retried_after_503 > 0,
+        "no read went through a 503 and a retry"
+    );
 
     let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(

@@ -13,16 +13,9 @@ const NOTES_MARKER: &str = "<!-- hand-written notes below: kept by cargo xtask b
 /// Runs the benchmarks and writes `BENCHMARKS.md` at the workspace root.
 pub fn run(root: &Path, build_cost: bool) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args(["build", "--release", "-p", "marketplace-bench"])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building marketplace-bench failed".into());
-    }
+    let bench = build_binary(root, &cargo, "marketplace-bench", &["--release"])?;
     eprintln!("running marketplace-bench (about a minute)…");
-    let output = Command::new(root.join("target/release/marketplace-bench"))
+    let output = Command::new(&bench)
         .arg("all")
         .output()
         .map_err(|e| format!("cannot run marketplace-bench: {e}"))?;
@@ -51,6 +44,42 @@ pub fn run(root: &Path, build_cost: bool) -> Result<(), String> {
     println!("{report}");
     eprintln!("wrote BENCHMARKS.md");
     Ok(())
+}
+
+/// Builds the binary `package` (of the same name) with `profile_args` and returns
+/// the path of its executable as cargo reports it, so `CARGO_TARGET_DIR`, a target
+/// directory set in a config file, or a profile all resolve to the file cargo
+/// actually wrote.
+fn build_binary(
+    root: &Path,
+    cargo: &str,
+    package: &str,
+    profile_args: &[&str],
+) -> Result<PathBuf, String> {
+    let output = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "-p", package, "--bin", package])
+        .args(profile_args)
+        // Diagnostics still reach the terminal (stderr); stdout carries the JSON.
+        .arg("--message-format=json-render-diagnostics")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("building {package} failed"));
+    }
+    executable(&String::from_utf8_lossy(&output.stdout), package)
+        .ok_or_else(|| format!("cargo built {package} but did not report its executable"))
+}
+
+/// The `executable` of the binary target `name` in cargo's JSON messages
+/// (`--message-format=json`, one object per line).
+fn executable(messages: &str, name: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
 }
 
 fn header(root: &Path, build_cost: bool) -> String {
@@ -146,4 +175,43 @@ fn timed_build(
         .map(|l| l.split_whitespace().next().unwrap_or(l).to_owned())
         .collect();
     Ok((elapsed, crates))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_executable_is_read_from_cargos_messages() {
+        let messages = r#"{"reason":"compiler-artifact","target":{"name":"marketplace-runtime","kind":["lib"]},"executable":null}
+not json: a line cargo did not write
+{"reason":"compiler-artifact","target":{"name":"marketplace-bench","kind":["bin"]},"executable":"/elsewhere/release/marketplace-bench"}
+{"reason":"build-finished","success":true}"#;
+        assert_eq!(
+            executable(messages, "marketplace-bench"),
+            Some(PathBuf::from("/elsewhere/release/marketplace-bench"))
+        );
+        assert_eq!(executable(messages, "marketplace-runtime"), None);
+    }
+
+    /// A smoke check against real cargo (a debug build of this very binary, already
+    /// built when tests run): the reported executable exists, inside
+    /// `CARGO_TARGET_DIR` when that is set, which the old hard-coded
+    /// `target/release/…` path ignored.
+    #[test]
+    fn the_executable_cargo_reports_exists_in_the_target_dir() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let path = build_binary(&root, &cargo, "xtask", &[]).unwrap();
+        assert!(path.is_file(), "{}", path.display());
+        if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+            let target = std::fs::canonicalize(root.join(target)).unwrap();
+            assert!(
+                std::fs::canonicalize(&path).unwrap().starts_with(&target),
+                "{} is not in {}",
+                path.display(),
+                target.display()
+            );
+        }
+    }
 }

@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use marketplace_conformance::{FIX_COMMAND, check_all, workspace_root};
+use marketplace_conformance::{FIX_COMMAND, check_all, counted, workspace_root};
 
 mod bench;
 
@@ -49,10 +49,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // insta reads INSTA_UPDATE once, on first use; nothing else runs yet, so
-    // setting it here is race-free.
-    unsafe { std::env::set_var("INSTA_UPDATE", update) };
-    quiet_snapshot_panics();
+    // Nothing else runs yet, so setting the environment here is race-free.
+    unsafe { xtask::configure_insta(update) };
 
     let reports = check_all();
     println!();
@@ -72,9 +70,10 @@ fn main() -> ExitCode {
     }
     let count: usize = failed.iter().map(|r| r.problems.len()).sum();
     eprintln!(
-        "\n{count} problem(s). Spec rule findings: fix the spec at the JSON pointer shown. \
+        "\n{}. Spec rule findings: fix the spec at the JSON pointer shown. \
          Snapshot differences you intended: run `{FIX_COMMAND}` and commit the reviewed snapshots. \
-         Request mismatches: fix the fixture or the spec."
+         Request mismatches: fix the fixture or the spec.",
+        counted(count, "problem")
     );
     ExitCode::FAILURE
 }
@@ -118,22 +117,4 @@ fn diff(args: impl Iterator<Item = String>) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// insta reports a snapshot mismatch by printing the diff and then panicking; the
-/// harness catches that panic and lists the snapshot. The panic message and its
-/// backtrace would only repeat the diff, so they are not printed; any other panic is.
-fn quiet_snapshot_panics() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if !message.starts_with("snapshot assertion for") {
-            default_hook(info);
-        }
-    }));
 }

@@ -7,7 +7,7 @@
 
 use quote::{format_ident, quote};
 
-use crate::lint::operations;
+use crate::lint::{operations, resolve, schema_ref_name};
 use crate::spec::Spec;
 use crate::surface::{builder, normalize};
 
@@ -75,6 +75,26 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
             }
         }
     }
+    // Each documented response body, by operation and status key (`200`, `4XX`),
+    // for decode_response: a recorded body is checked against its own type.
+    let mut documented = Vec::new();
+    for op in operations(doc) {
+        let id = op.id();
+        for (status, response) in op.value["responses"].as_object().into_iter().flatten() {
+            let content = &resolve(doc, response)["content"];
+            let Some(name) = content
+                .as_object()
+                .and_then(|media| media.values().next())
+                .and_then(|media| schema_ref_name(&media["schema"]))
+            else {
+                continue;
+            };
+            let ty = format_ident!("{}", name);
+            documented.push(quote! {
+                (#id, #status) => ::marketplace_runtime::decode::decode::<types::#ty>(body).map(drop),
+            });
+        }
+    }
     let spec_path = &spec.display_path;
     let tokens = quote! {
         #[allow(unused_imports)]
@@ -98,6 +118,21 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
             let mut accepted = 0;
             #(accepted += usize::from(::marketplace_runtime::decode::decode::<#decoded_types>(body).is_ok());)*
             accepted
+        }
+
+        /// Decodes `body` as the type the spec documents for `operation` answering
+        /// `status` (that status, else its range such as `4XX`); `None` when the spec
+        /// documents no JSON body there. The property tests check each recorded body
+        /// against its own operation's type with it.
+        pub fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<(), String>> {
+            fn documented(operation: &str, status: &str, body: &[u8]) -> Option<Result<(), String>> {
+                Some(match (operation, status) {
+                    #(#documented)*
+                    _ => return None,
+                })
+            }
+            documented(operation, &status.to_string(), body)
+                .or_else(|| documented(operation, &format!("{}XX", status / 100), body))
         }
 
         #(#functions)*

@@ -20,6 +20,10 @@ pub struct ReplayContext {
     pub timeout: Option<std::time::Duration>,
 }
 
+/// A generated `replay::decode_response`: operation id, status and body in; `None`
+/// if the spec documents no JSON body there, else whether the body decodes.
+pub type DecodeResponse = fn(&str, u16, &[u8]) -> Option<Result<(), String>>;
+
 /// A spec's client, as the harness drives it.
 pub struct Marketplace {
     /// Spec name (`specs/<name>.yaml`).
@@ -29,6 +33,10 @@ pub struct Marketplace {
     /// Decodes bytes as every response type of the spec (fuzzing, property tests):
     /// the generated `replay::decode_every_response`.
     pub decode: fn(&[u8]) -> usize,
+    /// Decodes bytes as the response type the spec documents for an operation and
+    /// status (`None` if it documents no JSON body): the generated
+    /// `replay::decode_response`.
+    pub decode_response: DecodeResponse,
     /// The fake secrets the replay client is given (keys, client secrets, tokens):
     /// the secret-leak test checks none of them appears in any output.
     pub secrets: &'static [&'static str],
@@ -68,6 +76,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "lectronz",
         decode: marketplace_lectronz::replay::decode_every_response,
+        decode_response: marketplace_lectronz::replay::decode_response,
         secrets: &[LECTRONZ_FAKE_API_KEY],
         replay: |cx, call| {
             Box::pin(async move {
@@ -85,6 +94,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "skyhub-sac",
         decode: marketplace_skyhub_sac::replay::decode_every_response,
+        decode_response: marketplace_skyhub_sac::replay::decode_response,
         secrets: &[SKYHUB_FAKE_API_KEY, SKYHUB_FAKE_ACCOUNT_MANAGER_KEY],
         replay: |cx, call| {
             Box::pin(async move {
@@ -104,6 +114,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "yandex-market-chats",
         decode: marketplace_yandex_market_chats::replay::decode_every_response,
+        decode_response: marketplace_yandex_market_chats::replay::decode_response,
         secrets: &[YANDEX_MARKET_FAKE_API_KEY],
         replay: |cx, call| {
             Box::pin(async move {
@@ -119,6 +130,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "metro-message-center",
         decode: marketplace_metro_message_center::replay::decode_every_response,
+        decode_response: marketplace_metro_message_center::replay::decode_response,
         secrets: &[METRO_FAKE_CLIENT_SECRET],
         replay: |cx, call| {
             Box::pin(async move {
@@ -138,6 +150,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "metro-subscriptions",
         decode: marketplace_metro_subscriptions::replay::decode_every_response,
+        decode_response: marketplace_metro_subscriptions::replay::decode_response,
         secrets: &[METRO_FAKE_CLIENT_SECRET],
         replay: |cx, call| {
             Box::pin(async move {
@@ -157,6 +170,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "metro-events",
         decode: marketplace_metro_events::replay::decode_every_response,
+        decode_response: marketplace_metro_events::replay::decode_response,
         secrets: &[METRO_EVENTS_FAKE_CLIENT_SECRET],
         replay: |cx, call| {
             Box::pin(async move {
@@ -178,6 +192,7 @@ pub const MARKETPLACES: &[Marketplace] = &[
     Marketplace {
         name: "yandex-market-notifications",
         decode: marketplace_yandex_market_notifications::replay::decode_every_response,
+        decode_response: marketplace_yandex_market_notifications::replay::decode_response,
         // Yandex Market sends no credentials with its notifications.
         secrets: &[],
         replay: |cx, call| {

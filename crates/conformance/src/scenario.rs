@@ -109,6 +109,16 @@ impl Scenario {
         (self.marketplace.replay)(context, self.call.clone()).await
     }
 
+    /// Whether the client retries this call like a read, as the spec declares it:
+    /// an idempotent method, or a POST marked `x-idempotent: true` (Yandex Market's
+    /// `getChats`).
+    pub fn is_idempotent(&self) -> bool {
+        let declared = operations(&self.spec.document)
+            .iter()
+            .any(|op| op.id() == self.file.operation && op.is_declared_idempotent());
+        marketplace_runtime::replay::is_retried_like_a_read(&self.fixture.request.method, declared)
+    }
+
     /// The recorded response, as wiremock serves it.
     pub fn recorded_response(&self) -> ResponseTemplate {
         replay::response_template(&self.fixture)

@@ -1,6 +1,6 @@
 //! `Client::messages` pages with limit/offset until `total_count`, lazily.
 
-use futures::TryStreamExt;
+use futures::StreamExt;
 use marketplace_lectronz::{Client, RetryPolicy};
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param};
@@ -35,13 +35,17 @@ async fn three_pages_are_one_stream() {
             .await;
     }
     let client = client(&server).await;
-    let ids: Vec<i64> = client
-        .messages(2.try_into().unwrap())
-        .map_ok(|m| m.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let stream = client.messages(2.try_into().unwrap());
+    futures::pin_mut!(stream);
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(stream.next().await.expect("five items").unwrap().id);
+    }
     assert_eq!(ids, [5, 4, 3, 2, 1]);
+    // The last page (offset 4 + 1 item = total_count) ends the stream: no fourth
+    // request.
+    assert!(stream.next().await.is_none());
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
 #[tokio::test]
@@ -56,12 +60,10 @@ async fn an_empty_page_ends_the_stream_even_if_total_count_says_more() {
         .mount(&server)
         .await;
     let client = client(&server).await;
-    let all: Vec<_> = client
-        .messages(2.try_into().unwrap())
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(all.is_empty());
+    let stream = client.messages(2.try_into().unwrap());
+    futures::pin_mut!(stream);
+    assert!(stream.next().await.is_none());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -75,10 +77,15 @@ async fn an_error_page_ends_the_stream_with_the_error() {
         .mount(&server)
         .await;
     let client = client(&server).await;
-    let err = client
-        .messages(2.try_into().unwrap())
-        .try_collect::<Vec<_>>()
+    let stream = client.messages(2.try_into().unwrap());
+    futures::pin_mut!(stream);
+    let err = stream
+        .next()
         .await
+        .expect("the error is yielded")
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
+    // Then the stream is over: no retry of the failed page, no next page.
+    assert!(stream.next().await.is_none());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }

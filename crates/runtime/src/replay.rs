@@ -96,6 +96,17 @@ fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, String> {
     })
 }
 
+/// Whether the runtime retries a call like a read: `method` is one HTTP defines as
+/// idempotent, or the spec declares the operation so (`x-idempotent: true`). The
+/// same rule the `exec` hook applies, so tests predict retries from the spec rather
+/// than from the method alone.
+pub fn is_retried_like_a_read(method: &str, declared_idempotent: bool) -> bool {
+    declared_idempotent
+        || method
+            .parse::<reqwest::Method>()
+            .is_ok_and(|method| crate::retry::is_idempotent(&method))
+}
+
 /// What a replayed call produced.
 #[derive(Debug)]
 pub enum Outcome {

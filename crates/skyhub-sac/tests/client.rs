@@ -22,6 +22,22 @@ fn client(server: &MockServer) -> Client {
         .unwrap()
 }
 
+/// The same, with the default retry policy: what an application gets.
+fn default_retries_client(server: &MockServer) -> Client {
+    Client::builder(EMAIL, API_KEY, ACCOUNT_MANAGER_KEY)
+        .base_url(server.uri())
+        .rate_limit(RateLimit::per_second(0.0))
+        .build()
+        .unwrap()
+}
+
+/// Matches a request that carries all three SkyHub credential headers.
+fn with_credentials(mock: wiremock::MockBuilder) -> wiremock::MockBuilder {
+    mock.and(header("x-user-email", EMAIL))
+        .and(header("x-api-key", API_KEY))
+        .and(header("x-accountmanager-key", ACCOUNT_MANAGER_KEY))
+}
+
 fn ticket(code: &str) -> serde_json::Value {
     json!({
         "code": code,
@@ -68,7 +84,7 @@ async fn three_cursor_pages_are_one_stream_in_order() {
         .await;
     // Page 2: only the cursor (SkyHub ignores filters next to it). Its next cursor
     // is a base64-like value with a `+`, `/` and `=`, escaped in the URL.
-    Mock::given(method("GET"))
+    with_credentials(Mock::given(method("GET")))
         .and(path("/sac"))
         .and(query_param("cursor", "c2"))
         .and(query_param_is_missing("status"))
@@ -81,7 +97,7 @@ async fn three_cursor_pages_are_one_stream_in_order() {
         .mount(&server)
         .await;
     // Page 3, the last: no next_page.
-    Mock::given(method("GET"))
+    with_credentials(Mock::given(method("GET")))
         .and(path("/sac"))
         .and(query_param("cursor", "eyJpZCI6NH0+/="))
         .respond_with(page(&["Shoptime-5"], json!(null)))
@@ -117,14 +133,14 @@ async fn three_cursor_pages_are_one_stream_in_order() {
 #[tokio::test]
 async fn pages_are_fetched_lazily() {
     let server = MockServer::start().await;
-    Mock::given(query_param_is_missing("cursor"))
+    with_credentials(Mock::given(query_param_is_missing("cursor")))
         .respond_with(page(
             &["A-1", "A-2"],
             json!("https://api.skyhub.com.br/sac?cursor=next"),
         ))
         .mount(&server)
         .await;
-    Mock::given(query_param("cursor", "next"))
+    with_credentials(Mock::given(query_param("cursor", "next")))
         .respond_with(page(&["A-3"], json!("")))
         .mount(&server)
         .await;
@@ -362,7 +378,8 @@ async fn a_rejected_reply_exposes_both_error_shapes_messages() {
         )
         .mount(&server)
         .await;
-    let client = client(&server);
+    // The default policy retries a read's 5xx; a write's must still be sent once.
+    let client = default_retries_client(&server);
     let parts = types::ChatParts::CustomerSeller;
     let err = client.reply("A-1", &parts, reply()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));

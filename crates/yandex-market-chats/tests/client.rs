@@ -439,13 +439,70 @@ async fn a_chat_list_read_by_post_is_retried_after_a_420() {
         .mount(&server)
         .await;
 
+    let started = std::time::Instant::now();
     let chats: Vec<types::ChatInfo> = retrying_client(&server)
         .chats(BUSINESS, types::GetChatsRequest::default(), 20)
         .try_collect()
         .await
         .unwrap();
+    // The retry came after the second the 420 asked for, not after the 1 ms backoff.
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(1), "waited {waited:?}");
     assert_eq!(chats.len(), 1);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_read_after_a_420_waits_until_the_quota_resets() {
+    // The quota used up, and `X-RateLimit-Resource-Until` one second after the
+    // response's `Date`: the runtime measures it against that `Date`, so the wait
+    // is exactly one second.
+    let format = "%a, %d %b %Y %H:%M:%S GMT";
+    let now = chrono::Utc::now();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/businesses/12345/chat"))
+        .respond_with(
+            ResponseTemplate::new(420)
+                .insert_header("date", now.format(format).to_string())
+                .insert_header("x-ratelimit-resource-remaining", "0")
+                .insert_header(
+                    "x-ratelimit-resource-until",
+                    (now + chrono::Duration::seconds(1))
+                        .format(format)
+                        .to_string(),
+                )
+                .set_body_json(json!({
+                    "status": "ERROR",
+                    "errors": [{"code": "HIT_RATE_LIMIT", "message": "Hit rate limit"}]
+                })),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/businesses/12345/chat"))
+        .respond_with(ok(chat(42)))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let started = std::time::Instant::now();
+    let chat = retrying_client(&server)
+        .get_chat()
+        .business_id(BUSINESS)
+        .chat_id(42u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(1), "waited {waited:?}");
+    assert_eq!(
+        chat.result.map(|c| c.chat_id.to_string()).as_deref(),
+        Some("42")
+    );
 }
 
 #[tokio::test]
