@@ -429,6 +429,11 @@ async fn truncated_bodies_are_errors_retried_for_reads_only() {
                 std::error::Error::source(&err).is_some(),
                 "{at}: the transport cause is kept: {err:?}"
             );
+            // A write whose answer was lost may have been processed: the caller must
+            // be told, so that it does not blindly send the message again.
+            if !idempotent {
+                assert!(err.is_outcome_unknown(), "{at}: {err:?}");
+            }
         } else {
             decoded(outcome, &at);
         }
