@@ -385,9 +385,29 @@ impl std::fmt::Display for ShowStatus {
     }
 }
 
+impl Error {
+    /// The kind `Debug` names first, so a log line says what failed before the
+    /// details (transport errors split by the predicate they answer).
+    fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::InvalidRequest(_) => "InvalidRequest",
+            Kind::Transport(e) if e.is_timeout() => "Timeout",
+            Kind::Transport(e) if e.is_connect() => "Connect",
+            Kind::Transport(_) => "Transport",
+            Kind::Api(_) | Kind::UnexpectedStatus { .. } if self.is_rate_limited() => "RateLimited",
+            Kind::Api(_) => "Api",
+            Kind::Decode { .. } => "Decode",
+            Kind::UnexpectedStatus { .. } => "UnexpectedStatus",
+            Kind::Hook(_) => "Hook",
+            Kind::Config(_) => "Config",
+        }
+    }
+}
+
 impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Error");
+        d.field("kind", &format_args!("{}", self.kind_name()));
         d.field("message", &self.to_string());
         if let Some(status) = self.status() {
             d.field("status", &status.as_u16());
@@ -677,6 +697,47 @@ mod tests {
         assert!(
             (Duration::from_secs(115)..=Duration::from_secs(120)).contains(&wait),
             "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn debug_names_the_kind() {
+        let api = error_response(404, &[]);
+        assert!(
+            format!("{api:?}").starts_with("Error { kind: Api, message: "),
+            "{api:?}"
+        );
+        let limited = error_response(429, &[]);
+        assert!(
+            format!("{limited:?}").starts_with("Error { kind: RateLimited, "),
+            "{limited:?}"
+        );
+        let invalid = Error::invalid_request("limit too large");
+        assert!(
+            format!("{invalid:?}").starts_with("Error { kind: InvalidRequest, "),
+            "{invalid:?}"
+        );
+        let body = bytes::Bytes::from_static(b"<html>");
+        let serde_error = serde_json::from_slice::<u8>(&body).unwrap_err();
+        let decode = Error::from(GeneratedError::<Body>::InvalidResponsePayload(
+            body,
+            serde_error,
+        ));
+        assert!(
+            format!("{decode:?}").starts_with("Error { kind: Decode, "),
+            "{decode:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn debug_names_a_connect_failure() {
+        // Port 1 on loopback: nothing listens there, the connection is refused.
+        let refused = reqwest::get("http://127.0.0.1:1/").await.unwrap_err();
+        let err = Error::from(GeneratedError::<Body>::CommunicationError(refused));
+        assert!(err.is_connect());
+        assert!(
+            format!("{err:?}").starts_with("Error { kind: Connect, "),
+            "{err:?}"
         );
     }
 
