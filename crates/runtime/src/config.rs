@@ -151,13 +151,15 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// Caps requests in flight (callers queue for a slot).
+    /// Caps requests in flight (callers queue for a slot); [`ConcurrencyLimit::none`]
+    /// switches off a client's default cap.
     pub fn concurrency_limit(mut self, limit: ConcurrencyLimit) -> Self {
         self.concurrency = Some(limit);
         self
     }
 
-    /// Caps requests per second (callers wait for their slot).
+    /// Caps requests per second (callers wait for their slot); [`RateLimit::none`]
+    /// switches off a client's default limit.
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate = Some(limit);
         self
