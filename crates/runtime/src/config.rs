@@ -89,6 +89,16 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An `https` base URL, but this build has no TLS: without it every call would
+    /// fail as a (retried) connect error.
+    #[error(
+        "base URL {url:?} needs TLS, which this build lacks: enable the `rustls` feature \
+         of `marketplace-sdk` (on by default) or of `marketplace-runtime`"
+    )]
+    TlsNotEnabled {
+        /// The URL as given.
+        url: String,
+    },
     /// reqwest refused the HTTP client settings (for example no TLS backend).
     #[error("could not build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
@@ -197,10 +207,22 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// Validates the settings and builds the client.
+    ///
+    /// An `https` base URL needs the `rustls` feature (of `marketplace-sdk`, on by
+    /// default, or `marketplace-runtime`) unless [`http_client`](Self::http_client)
+    /// supplies the HTTP client: without it this fails with
+    /// [`ConfigError::TlsNotEnabled`].
     pub fn build(self) -> Result<C, ConfigError> {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = match self.http {
             Some(http) => http,
+            // A caller's own client may speak TLS through its own reqwest features;
+            // ours only does with the `rustls` feature.
+            None if !cfg!(feature = "rustls")
+                && base_url.to_ascii_lowercase().starts_with("https:") =>
+            {
+                return Err(ConfigError::TlsNotEnabled { url: self.base_url });
+            }
             None => reqwest::Client::builder()
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
@@ -238,6 +260,40 @@ fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Dummy;
+
+    impl GeneratedClient for Dummy {
+        const MARKETPLACE: &'static str = "dummy";
+        fn from_parts(_: &str, _: reqwest::Client, _: Runtime) -> Self {
+            Dummy
+        }
+    }
+
+    fn builder(url: &str) -> ClientBuilder<Dummy> {
+        ClientBuilder::new(url, Auth::bearer("fake-key"))
+    }
+
+    #[cfg(not(feature = "rustls"))]
+    #[test]
+    fn https_without_the_rustls_feature_fails_at_build_naming_the_feature() {
+        let err = builder("https://x.test").build().err().expect("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("`rustls` feature") && text.contains("marketplace-sdk"),
+            "{text}"
+        );
+        assert!(builder("http://127.0.0.1:1").build().is_ok());
+        // A caller's own reqwest client may well speak TLS: it is not second-guessed.
+        let own = builder("https://x.test").http_client(reqwest::Client::new());
+        assert!(own.build().is_ok());
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn https_with_the_rustls_feature_builds() {
+        assert!(builder("https://x.test").build().is_ok());
+    }
 
     #[test]
     fn base_url_trailing_slash_is_trimmed() {
