@@ -139,6 +139,13 @@ impl Error {
         matches!(self.kind, Kind::Decode { .. })
     }
 
+    /// The marketplace answered 2xx: the request succeeded (a message was sent, a
+    /// subscription changed) and only its answer could not be read (see
+    /// [`is_decode`](Self::is_decode)). Do not send it again.
+    pub fn succeeded(&self) -> bool {
+        self.status().is_some_and(|s| s.is_success())
+    }
+
     /// The request was rejected before anything was sent.
     pub fn is_invalid_request(&self) -> bool {
         matches!(self.kind, Kind::InvalidRequest(_))
@@ -177,6 +184,13 @@ impl Error {
             Kind::Api(failure) => Some(&failure.body),
             _ => None,
         }
+    }
+
+    /// The error body decoded as `T`, usually the spec's error schema
+    /// (`types::ErrorResponse`: each `send()` names it), for details the code and
+    /// message do not carry (METRO's field-level 422 messages).
+    pub fn body_as<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        T::deserialize(self.body()?).ok()
     }
 
     /// The request id the marketplace returned, if any (for support tickets).
@@ -349,9 +363,19 @@ impl std::fmt::Display for Error {
                 body_excerpt,
                 ..
             } => {
-                write!(f, "response does not match the spec")?;
-                if let Some(status) = status {
-                    write!(f, " (status {})", ShowStatus(*status))?;
+                match status {
+                    Some(status) if status.is_success() => write!(
+                        f,
+                        "the marketplace accepted the request ({}), do not send it again; \
+                         but its answer does not match the spec",
+                        ShowStatus(*status)
+                    )?,
+                    Some(status) => write!(
+                        f,
+                        "response does not match the spec (status {})",
+                        ShowStatus(*status)
+                    )?,
+                    None => write!(f, "response does not match the spec")?,
                 }
                 write!(f, ": {reason}; body: {body_excerpt}")
             }
