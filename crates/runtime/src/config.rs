@@ -176,6 +176,10 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// Talks to `base_url` instead (a sandbox, a proxy, or a local mock server).
+    ///
+    /// For every client the base URL is `scheme://host[:port]`: the request paths
+    /// carry any prefix the API has (`/api/v1`, `/openapi/v1`, `/v2`). A path given
+    /// here is put before every request path (a proxy's mount point).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -298,8 +302,8 @@ mod tests {
     #[test]
     fn base_url_trailing_slash_is_trimmed() {
         assert_eq!(
-            normalize_base_url("https://lectronz.com/api/v1/").unwrap(),
-            "https://lectronz.com/api/v1"
+            normalize_base_url("https://proxy.test/mount/").unwrap(),
+            "https://proxy.test/mount"
         );
     }
 

@@ -96,7 +96,8 @@ impl Client {
     /// the seller account's e-mail, its API key and the integrator's account-manager
     /// key on every request (see [`Auth::skyhub`]), at most
     /// [`DEFAULT_REQUESTS_PER_SECOND`]. Use [`ClientBuilder::base_url`] to point it
-    /// elsewhere and [`ClientBuilder::rate_limit`] to change the pace ([`RateLimit::none`]
+    /// elsewhere (`scheme://host[:port]`, like every client's: the paths carry the
+    /// rest) and [`ClientBuilder::rate_limit`] to change the pace ([`RateLimit::none`]
     /// switches it off).
     pub fn builder(
         user_email: impl Into<String>,
