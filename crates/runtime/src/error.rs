@@ -33,13 +33,17 @@ pub fn text_at<T: serde::Serialize>(body: &T, pointers: &[&str]) -> Option<Strin
 /// The one error type of every marketplace client.
 ///
 /// It is opaque on purpose (new failure kinds are not breaking changes); ask it
-/// questions with the predicates and accessors. Every generated call's error
-/// (`progenitor_client::Error<E>` for the spec's error schema `E`) converts into it
-/// with `?`, so application code handles every marketplace the same way:
-/// `if err.is_rate_limited() { sleep(err.retry_after()) }`.
+/// questions with the predicates and accessors. Every generated `send()` and every
+/// hand-written operation returns it, so application code handles every
+/// marketplace the same way: `if err.is_rate_limited() { sleep(err.retry_after()) }`.
+/// The spec's typed error body stays reachable with [`body_as`](Self::body_as).
 ///
-/// Neither `Debug` nor `Display` ever contains credentials: requests are not kept,
-/// only statuses, response headers of interest and (truncated) response bodies.
+/// `Display` (also through `?` into `Box<dyn Error>` or `anyhow`) is the
+/// marketplace's status, code and message; `Debug` names the kind first
+/// (`Error { kind: Timeout, … }`). Neither ever contains credentials or a query
+/// string: requests are not kept, only statuses, response headers of interest,
+/// (truncated) response bodies and, for transport failures, the URL without its
+/// query.
 pub struct Error {
     kind: Kind,
 }
@@ -211,7 +215,7 @@ impl<E: ApiErrorBody> From<GeneratedError<E>> for Error {
             GeneratedError::InvalidRequest(reason) => Kind::InvalidRequest(reason),
             GeneratedError::CommunicationError(e)
             | GeneratedError::InvalidUpgrade(e)
-            | GeneratedError::ResponseBodyError(e) => Kind::Transport(e),
+            | GeneratedError::ResponseBodyError(e) => Kind::Transport(without_query(e)),
             GeneratedError::ErrorResponse(response) => Kind::Api(Box::new(api_failure(response))),
             GeneratedError::InvalidResponsePayload(body, e) => Kind::Decode {
                 status: None,
@@ -248,6 +252,19 @@ impl From<crate::ConfigError> for Error {
             kind: Kind::Config(error),
         }
     }
+}
+
+/// reqwest's error shows its URL in `Display` and `Debug`; the query (order
+/// numbers, chat ids) and any user info are dropped so that no message or log line
+/// built from the error carries them, the path stays for diagnosis.
+fn without_query(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        url.set_query(None);
+        url.set_fragment(None);
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+    error
 }
 
 fn api_failure<E: ApiErrorBody>(response: ResponseValue<E>) -> ApiFailure {
@@ -763,6 +780,24 @@ mod tests {
             format!("{err:?}").starts_with("Error { kind: Connect, "),
             "{err:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_transport_error_shows_the_url_without_its_query_anywhere() {
+        let refused = reqwest::get("http://127.0.0.1:1/v2/chats?chatId=order-4711#top")
+            .await
+            .unwrap_err();
+        let err = Error::from(GeneratedError::<Body>::CommunicationError(refused));
+        let boxed: Box<dyn std::error::Error> = Box::new(err);
+        let mut seen = format!("{boxed}\n{boxed:?}\n");
+        let mut source = boxed.source();
+        while let Some(cause) = source {
+            seen.push_str(&format!("{cause}\n{cause:?}\n"));
+            source = cause.source();
+        }
+        assert!(!seen.contains("order-4711"), "{seen}");
+        assert!(!seen.contains("#top"), "{seen}");
+        assert!(seen.contains("http://127.0.0.1:1/v2/chats"), "{seen}");
     }
 
     #[test]
