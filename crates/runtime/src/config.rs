@@ -219,20 +219,18 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     pub fn build(self) -> Result<C, ConfigError> {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = match self.http {
-            Some(http) => http,
             // A caller's own client may speak TLS through its own reqwest features;
             // ours only does with the `rustls` feature.
-            None if !cfg!(feature = "rustls")
-                && base_url.to_ascii_lowercase().starts_with("https:") =>
-            {
-                return Err(ConfigError::TlsNotEnabled { url: self.base_url });
+            Some(http) => http,
+            None => {
+                require_tls_for_https(&self.base_url, cfg!(feature = "rustls"))?;
+                reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(self.user_agent)
+                    .build()
+                    .map_err(ConfigError::Http)?
             }
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
-                .build()
-                .map_err(ConfigError::Http)?,
         };
         let runtime = Runtime::with_settings(
             C::MARKETPLACE,
@@ -242,6 +240,20 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         );
         Ok(C::from_parts(&base_url, http, runtime))
     }
+}
+
+/// Without TLS an `https` base URL would fail every call as a (retried) connect
+/// error whose cause, "scheme is not http", hides in the `source()` chain.
+fn require_tls_for_https(url: &str, has_tls: bool) -> Result<(), ConfigError> {
+    let https = url
+        .get(..6)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https:"));
+    if https && !has_tls {
+        return Err(ConfigError::TlsNotEnabled {
+            url: url.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Generated clients append paths to the base URL verbatim, so a trailing `/`
@@ -276,6 +288,14 @@ mod tests {
 
     fn builder(url: &str) -> ClientBuilder<Dummy> {
         ClientBuilder::new(url, Auth::bearer("fake-key"))
+    }
+
+    #[test]
+    fn https_without_tls_is_refused_naming_the_feature_whatever_this_build_has() {
+        let err = require_tls_for_https("HTTPS://x.test", false).unwrap_err();
+        assert!(err.to_string().contains("`rustls` feature"), "{err}");
+        assert!(require_tls_for_https("https://x.test", true).is_ok());
+        assert!(require_tls_for_https("http://x.test", false).is_ok());
     }
 
     #[cfg(not(feature = "rustls"))]
