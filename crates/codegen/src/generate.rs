@@ -451,10 +451,11 @@ fn send_returns_the_runtime_error(imp: &mut syn::ItemImpl) {
             .replace(' ', "");
         format!(" The marketplace's error body is `err.body_as::<{body}>()`.")
     });
-    let docs: Vec<syn::Attribute> = std::mem::take(&mut generated.attrs)
+    // The docs move to the public method; any other attribute stays.
+    let (docs, others): (Vec<syn::Attribute>, _) = std::mem::take(&mut generated.attrs)
         .into_iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .collect();
+        .partition(|a| a.path().is_ident("doc"));
+    generated.attrs = others;
     generated.sig.ident = format_ident!("send_generated");
     generated.vis = syn::Visibility::Inherited;
     let note = format!(
@@ -568,6 +569,40 @@ mod tests {
         assert!(
             text.lines().all(|l| l.is_empty() || l.starts_with("// ")),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn send_becomes_private_send_generated_behind_a_public_send_with_the_runtime_error() {
+        let mut imp: syn::ItemImpl = syn::parse_quote! {
+            impl<'a> GetMessage<'a> {
+                pub fn id(self) -> Self { self }
+                ///Sends a `GET` request to `/messages/{id}`
+                pub async fn send(self) -> Result<ResponseValue<types::Message>, Error<types::ErrorResponse>> {
+                    todo!()
+                }
+            }
+        };
+        send_returns_the_runtime_error(&mut imp);
+        let note = "\n\nAny 2xx answer is a success. Fails with [`marketplace_runtime::Error`]: \
+                    ask it with its predicates (`is_rate_limited`, `succeeded`, …). \
+                    The marketplace's error body is `err.body_as::<types::ErrorResponse>()`.";
+        let expected: syn::ItemImpl = syn::parse_quote! {
+            impl<'a> GetMessage<'a> {
+                pub fn id(self) -> Self { self }
+                ///Sends a `GET` request to `/messages/{id}`
+                #[doc = #note]
+                pub async fn send(self) -> Result<ResponseValue<types::Message>, ::marketplace_runtime::Error> {
+                    self.send_generated().await.map_err(::marketplace_runtime::Error::from)
+                }
+                async fn send_generated(self) -> Result<ResponseValue<types::Message>, Error<types::ErrorResponse>> {
+                    todo!()
+                }
+            }
+        };
+        assert_eq!(
+            prettyplease::unparse(&syn::parse_quote!(#imp)),
+            prettyplease::unparse(&syn::parse_quote!(#expected))
         );
     }
 
