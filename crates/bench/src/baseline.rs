@@ -71,7 +71,7 @@ pub struct Lectronz {
 impl Lectronz {
     pub async fn list_messages(&self, limit: u64) -> reqwest::Result<MessageList> {
         self.http
-            .get(format!("{}/messages", self.base_url))
+            .get(format!("{}/api/v1/messages", self.base_url))
             .query(&[("limit", limit)])
             .header(AUTHORIZATION, &self.bearer)
             .header(ACCEPT, "application/json")
@@ -84,7 +84,7 @@ impl Lectronz {
 
     pub async fn create_message(&self, message: &NewMessage<'_>) -> reqwest::Result<Message> {
         self.http
-            .post(format!("{}/messages", self.base_url))
+            .post(format!("{}/api/v1/messages", self.base_url))
             .header(AUTHORIZATION, &self.bearer)
             .header(ACCEPT, "application/json")
             .json(message)

@@ -156,7 +156,7 @@ async fn all() -> String {
     let mut routes = lectronz_routes();
     routes.extend(metro::routes());
     let addr = server::serve(server::canned(routes)).await;
-    let base_url = format!("http://{addr}/api/v1");
+    let base_url = format!("http://{addr}");
     let sdk = Arc::new(generated(&base_url));
     let hand = Arc::new(baseline_client(&base_url));
 
@@ -246,7 +246,7 @@ async fn all() -> String {
 /// N calls of one kind from `concurrency` callers, for running under a profiler.
 async fn calls(sdk: bool, post: bool, n: usize, concurrency: usize) {
     let addr = server::serve(server::canned(lectronz_routes())).await;
-    let base_url = format!("http://{addr}/api/v1");
+    let base_url = format!("http://{addr}");
     let client = Arc::new(generated(&base_url));
     let hand = Arc::new(baseline_client(&base_url));
     let callers: Vec<_> = (0..concurrency.max(1))
@@ -475,7 +475,7 @@ async fn paging(items: usize) -> (Duration, u64) {
         Some((200, list_json(count, offset, items)))
     });
     let addr = server::serve(handler).await;
-    let client = generated(&format!("http://{addr}/api/v1"));
+    let client = generated(&format!("http://{addr}"));
     let started = Instant::now();
     let count = client
         .messages(NonZeroU64::new(100).expect("nonzero"))

@@ -479,7 +479,7 @@ fn lint_responses<'a>(
             at.clone(),
             "one-success-schema",
             format!(
-                "all 2xx responses must share one schema (or all be empty): progenitor panics otherwise; found {success:?}"
+                "all 2xx responses must share one schema (or all be empty): the client decodes any 2xx answer, documented or not, as that schema, and progenitor panics otherwise; found {success:?}"
             ),
         );
     }

@@ -66,10 +66,11 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
     // Every distinct success and error body type, for decode_every_response.
     let mut decoded_types: Vec<syn::Type> = Vec::new();
     for op in operations(doc) {
-        let Some(returns) = builder(file, op.id()).and_then(|b| b.returns) else {
+        let Some(b) = builder(file, op.id()) else {
             continue;
         };
-        for ty in response_types(&returns) {
+        let returned = b.returns.iter().flat_map(response_types);
+        for ty in returned.chain(b.error_body) {
             if !decoded_types.contains(&ty) {
                 decoded_types.push(ty);
             }

@@ -31,6 +31,9 @@ pub struct Builder {
     pub setters: Vec<Setter>,
     /// `send()`'s return type.
     pub returns: Option<syn::Type>,
+    /// The spec's error schema: `E` of the generated `progenitor_client::Error<E>`,
+    /// reachable as `marketplace_runtime::Error::body_as::<E>()`.
+    pub error_body: Option<syn::Type>,
 }
 
 /// Finds the builder of `operation_id` (progenitor names it in PascalCase).
@@ -62,6 +65,7 @@ pub fn builder(file: &syn::File, operation_id: &str) -> Option<Builder> {
     let mut builder = Builder {
         setters: Vec::new(),
         returns: None,
+        error_body: None,
     };
     for item in module {
         let syn::Item::Impl(imp) = item else { continue };
@@ -75,6 +79,10 @@ pub fn builder(file: &syn::File, operation_id: &str) -> Option<Builder> {
                 if let syn::ReturnType::Type(_, ty) = &f.sig.output {
                     builder.returns = Some((**ty).clone());
                 }
+            } else if name == "send_generated" {
+                if let syn::ReturnType::Type(_, ty) = &f.sig.output {
+                    builder.error_body = generic_arg(ty, 1).and_then(|e| generic_arg(&e, 0));
+                }
             } else if let Some(ty) = try_into_target(&f.sig) {
                 let required = fields.get(&name).copied().unwrap_or(false);
                 builder.setters.push(Setter { name, ty, required });
@@ -82,6 +90,23 @@ pub fn builder(file: &syn::File, operation_id: &str) -> Option<Builder> {
         }
     }
     Some(builder)
+}
+
+/// The `n`th type argument of the last segment of `ty` (`E` of `Error<E>`).
+fn generic_arg(ty: &syn::Type, n: usize) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty.clone()),
+            _ => None,
+        })
+        .nth(n)
 }
 
 /// `T` in a setter's `where V: std::convert::TryInto<T>` bound.
@@ -153,6 +178,9 @@ pub fn render_type(ty: &syn::Type) -> String {
         (",>", ">"),
         ("& '", "&'"),
         ("& ", "&"),
+        // `send()`'s error, `, :: marketplace_runtime :: Error`.
+        (",::marketplace_runtime::", ", marketplace_runtime::"),
+        ("::marketplace_runtime::", "marketplace_runtime::"),
     ] {
         text = text.replace(from, to);
     }
@@ -239,7 +267,11 @@ pub fn render(spec: &Spec, file: &syn::File, enums: &[TolerantEnum]) -> String {
             );
         }
         if let Some(returns) = &builder.returns {
-            let _ = writeln!(out, "    .send() -> {}", render_type(returns));
+            let _ = write!(out, "    .send() -> {}", render_type(returns));
+            if let Some(body) = &builder.error_body {
+                let _ = write!(out, "  // error body: {}", render_type(body));
+            }
+            let _ = writeln!(out);
         }
     }
 

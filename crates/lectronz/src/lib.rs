@@ -80,9 +80,11 @@ impl Client {
         })
     }
 
-    /// A builder for a client of Lectronz production ([`DEFAULT_BASE_URL`]) that
-    /// authenticates with the store owner's API key (`Authorization: Bearer`).
-    /// Use [`ClientBuilder::base_url`] to point it elsewhere.
+    /// A builder for a client of Lectronz production ([`DEFAULT_BASE_URL`],
+    /// `https://lectronz.com`) that authenticates with the store owner's API key
+    /// (`Authorization: Bearer`). Use [`ClientBuilder::base_url`] to point it
+    /// elsewhere: like every client's, the base URL is `scheme://host[:port]`
+    /// without `/api/v1`, which the request paths carry.
     pub fn builder(api_key: impl Into<String>) -> ClientBuilder<Client> {
         ClientBuilder::new(DEFAULT_BASE_URL, Auth::bearer(api_key))
     }

@@ -12,7 +12,7 @@ fn summary(id: i64) -> serde_json::Value {
 
 async fn client(server: &MockServer) -> Client {
     Client::builder("fake-lectronz-api-key")
-        .base_url(format!("{}/api/v1", server.uri()))
+        .base_url(server.uri())
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()

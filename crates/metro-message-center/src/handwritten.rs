@@ -3,9 +3,9 @@
 //! call (signing, retries policy, tracing) via [`marketplace_runtime::multipart::send`].
 
 use marketplace_runtime::multipart::{Form, Part, send};
-use progenitor_client::{ClientInfo, Error, ResponseValue, encode_path};
+use progenitor_client::{ClientInfo, ResponseValue, encode_path};
 
-use crate::{Client, types};
+use crate::{Client, Error, Result, types};
 
 impl Client {
     /// Uploads one file to attach to a message about order `order_id` (its id, not
@@ -40,19 +40,19 @@ impl Client {
         file_name: impl Into<String>,
         file_type: types::AttachmentFileType,
         content: impl Into<Vec<u8>>,
-    ) -> Result<ResponseValue<types::AttachmentResponse>, Error<types::ErrorResponse>> {
+    ) -> Result<ResponseValue<types::AttachmentResponse>> {
         let part = Part::bytes(content.into())
             .file_name(file_name.into())
             .mime_str(&file_type.to_string())
             .map_err(|_| {
-                Error::InvalidRequest(format!("`{file_type}` is not a valid media type"))
+                Error::invalid_request(format!("`{file_type}` is not a valid media type"))
             })?;
         let url = format!(
             "{}/openapi/v1/orders/{}/upload-file",
             self.baseurl(),
             encode_path(order_id)
         );
-        send(
+        send::<_, _, types::ErrorResponse>(
             self,
             "upload_file",
             reqwest::Method::POST,

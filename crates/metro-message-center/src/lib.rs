@@ -111,7 +111,9 @@ use marketplace_runtime::pagination::{Page, paginate};
 
 impl Client {
     /// A builder for a client of METRO's sandbox ([`SANDBOX_BASE_URL`]) signing every
-    /// request with the sandbox client key and secret (see [`MetroHmac`]).
+    /// request with the sandbox client key and secret (see [`MetroHmac`]). Like
+    /// every client's, the base URL is `scheme://host[:port]`: the request paths
+    /// carry `/openapi/v1`.
     pub fn sandbox(
         client_id: impl Into<String>,
         client_secret: impl Into<String>,

@@ -190,9 +190,7 @@ async fn the_secret_never_shows_in_debug_or_errors() {
     let builder = Client::sandbox(CLIENT_ID, SECRET);
     let mut seen = format!("{client:?}\n{builder:?}\n");
 
-    let error = marketplace_metro_message_center::Error::from(
-        client.count_unseen_chats().send().await.unwrap_err(),
-    );
+    let error = client.count_unseen_chats().send().await.unwrap_err();
     assert!(error.is_auth());
     assert_eq!(
         error.message(),
@@ -208,8 +206,7 @@ async fn the_secret_never_shows_in_debug_or_errors() {
     )
     .build()
     .unwrap();
-    let error =
-        marketplace_metro_message_center::Error::from(bad.list_chats().send().await.unwrap_err());
+    let error = bad.list_chats().send().await.unwrap_err();
     assert!(error.to_string().contains("METRO client id"), "{error}");
     seen.push_str(&format!("{error}\n{error:?}\n"));
 

@@ -103,14 +103,12 @@ async fn the_error_message_is_found_whether_detail_is_an_object_or_a_string() {
             ))
             .mount(&server)
             .await;
-        let error = marketplace_metro_subscriptions::Error::from(
-            client(&server)
-                .delete_subscription()
-                .subscription_id(SUBSCRIPTION)
-                .send()
-                .await
-                .unwrap_err(),
-        );
+        let error = client(&server)
+            .delete_subscription()
+            .subscription_id(SUBSCRIPTION)
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(error.message(), Some(message), "{error:?}");
         assert_eq!(error.code(), body["title"].as_str());

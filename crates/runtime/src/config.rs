@@ -93,6 +93,16 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An `https` base URL, but this build has no TLS: without it every call would
+    /// fail as a (retried) connect error.
+    #[error(
+        "base URL {url:?} needs TLS, which this build lacks: enable the `rustls` feature \
+         of `marketplace-sdk` (on by default) or of `marketplace-runtime`"
+    )]
+    TlsNotEnabled {
+        /// The URL as given.
+        url: String,
+    },
     /// reqwest refused the HTTP client settings (for example no TLS backend).
     #[error("could not build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
@@ -155,19 +165,25 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// Caps requests in flight (callers queue for a slot).
+    /// Caps requests in flight (callers queue for a slot); [`ConcurrencyLimit::none`]
+    /// switches off a client's default cap.
     pub fn concurrency_limit(mut self, limit: ConcurrencyLimit) -> Self {
         self.concurrency = Some(limit);
         self
     }
 
-    /// Caps requests per second (callers wait for their slot).
+    /// Caps requests per second (callers wait for their slot); [`RateLimit::none`]
+    /// switches off a client's default limit.
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate = Some(limit);
         self
     }
 
     /// Talks to `base_url` instead (a sandbox, a proxy, or a local mock server).
+    ///
+    /// For every client the base URL is `scheme://host[:port]`: the request paths
+    /// carry any prefix the API has (`/api/v1`, `/openapi/v1`, `/v2`). A path given
+    /// here is put before every request path (a proxy's mount point).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -203,8 +219,18 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// Validates the settings and builds the client.
+    ///
+    /// An `https` base URL needs the `rustls` feature (of `marketplace-sdk`, on by
+    /// default, or `marketplace-runtime`) unless [`http_client`](Self::http_client)
+    /// supplies the HTTP client: without it this fails with
+    /// [`ConfigError::TlsNotEnabled`].
     pub fn build(self) -> Result<C, ConfigError> {
         let base_url = normalize_base_url(&self.base_url)?;
+        if self.http.is_none() {
+            // A caller's own reqwest builder may speak TLS through its own reqwest
+            // features; ours only does with the `rustls` feature.
+            require_tls_for_https(&self.base_url, cfg!(feature = "rustls"))?;
+        }
         let http = self
             .http
             .unwrap_or_else(reqwest::Client::builder)
@@ -261,6 +287,20 @@ pub fn redirect_policy() -> reqwest::redirect::Policy {
     })
 }
 
+/// Without TLS an `https` base URL would fail every call as a (retried) connect
+/// error whose cause, "scheme is not http", hides in the `source()` chain.
+fn require_tls_for_https(url: &str, has_tls: bool) -> Result<(), ConfigError> {
+    let https = url
+        .get(..6)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https:"));
+    if https && !has_tls {
+        return Err(ConfigError::TlsNotEnabled {
+            url: url.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Generated clients append paths to the base URL verbatim, so a trailing `/`
 /// would produce `//`; a relative or non-HTTP URL would fail on every call.
 fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
@@ -282,11 +322,53 @@ fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
 mod tests {
     use super::*;
 
+    struct Dummy;
+
+    impl GeneratedClient for Dummy {
+        const MARKETPLACE: &'static str = "dummy";
+        fn from_parts(_: &str, _: reqwest::Client, _: Runtime) -> Self {
+            Dummy
+        }
+    }
+
+    fn builder(url: &str) -> ClientBuilder<Dummy> {
+        ClientBuilder::new(url, Auth::bearer("fake-key"))
+    }
+
+    #[test]
+    fn https_without_tls_is_refused_naming_the_feature_whatever_this_build_has() {
+        let err = require_tls_for_https("HTTPS://x.test", false).unwrap_err();
+        assert!(err.to_string().contains("`rustls` feature"), "{err}");
+        assert!(require_tls_for_https("https://x.test", true).is_ok());
+        assert!(require_tls_for_https("http://x.test", false).is_ok());
+    }
+
+    #[cfg(not(feature = "rustls"))]
+    #[test]
+    fn https_without_the_rustls_feature_fails_at_build_naming_the_feature() {
+        let err = builder("https://x.test").build().err().expect("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("`rustls` feature") && text.contains("marketplace-sdk"),
+            "{text}"
+        );
+        assert!(builder("http://127.0.0.1:1").build().is_ok());
+        // A caller's own reqwest client may well speak TLS: it is not second-guessed.
+        let own = builder("https://x.test").http_client(reqwest::Client::new());
+        assert!(own.build().is_ok());
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn https_with_the_rustls_feature_builds() {
+        assert!(builder("https://x.test").build().is_ok());
+    }
+
     #[test]
     fn base_url_trailing_slash_is_trimmed() {
         assert_eq!(
-            normalize_base_url("https://lectronz.com/api/v1/").unwrap(),
-            "https://lectronz.com/api/v1"
+            normalize_base_url("https://proxy.test/mount/").unwrap(),
+            "https://proxy.test/mount"
         );
     }
 

@@ -33,13 +33,17 @@ pub fn text_at<T: serde::Serialize>(body: &T, pointers: &[&str]) -> Option<Strin
 /// The one error type of every marketplace client.
 ///
 /// It is opaque on purpose (new failure kinds are not breaking changes); ask it
-/// questions with the predicates and accessors. Every generated call's error
-/// (`progenitor_client::Error<E>` for the spec's error schema `E`) converts into it
-/// with `?`, so application code handles every marketplace the same way:
-/// `if err.is_rate_limited() { sleep(err.retry_after()) }`.
+/// questions with the predicates and accessors. Every generated `send()` and every
+/// hand-written operation returns it, so application code handles every
+/// marketplace the same way: `if err.is_rate_limited() { sleep(err.retry_after()) }`.
+/// The spec's typed error body stays reachable with [`body_as`](Self::body_as).
 ///
-/// Neither `Debug` nor `Display` ever contains credentials: requests are not kept,
-/// only statuses, response headers of interest and (truncated) response bodies.
+/// `Display` (also through `?` into `Box<dyn Error>` or `anyhow`) is the
+/// marketplace's status, code and message; `Debug` names the kind first
+/// (`Error { kind: Timeout, … }`). Neither ever contains credentials or a query
+/// string: requests are not kept, only statuses, response headers of interest,
+/// (truncated) response bodies and, for transport failures, the URL without its
+/// query.
 pub struct Error {
     kind: Kind,
 }
@@ -160,6 +164,13 @@ impl Error {
         matches!(self.kind, Kind::Decode { .. })
     }
 
+    /// The marketplace answered 2xx: the request succeeded (a message was sent, a
+    /// subscription changed) and only its answer could not be read (see
+    /// [`is_decode`](Self::is_decode)). Do not send it again.
+    pub fn succeeded(&self) -> bool {
+        self.status().is_some_and(|s| s.is_success())
+    }
+
     /// The request was rejected before anything was sent.
     pub fn is_invalid_request(&self) -> bool {
         matches!(self.kind, Kind::InvalidRequest(_))
@@ -198,6 +209,13 @@ impl Error {
             Kind::Api(failure) => Some(&failure.body),
             _ => None,
         }
+    }
+
+    /// The error body decoded as `T`, usually the spec's error schema
+    /// (`types::ErrorResponse`: each `send()` names it), for details the code and
+    /// message do not carry (METRO's field-level 422 messages).
+    pub fn body_as<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        T::deserialize(self.body()?).ok()
     }
 
     /// The request id the marketplace returned, if any (for support tickets).
@@ -255,6 +273,20 @@ impl From<crate::ConfigError> for Error {
             kind: Kind::Config(error),
         }
     }
+}
+
+/// reqwest's error shows its URL in `Display` and `Debug`; the query (order
+/// numbers, chat ids) and any user info are dropped so that no message or log line
+/// built from the error carries them (the hooks also apply it before any tracing
+/// event), the path stays for diagnosis.
+pub(crate) fn without_query(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        url.set_query(None);
+        url.set_fragment(None);
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+    error
 }
 
 fn api_failure<E: ApiErrorBody>(response: ResponseValue<E>) -> ApiFailure {
@@ -331,16 +363,6 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     })
 }
 
-/// `error` with the query string cut from its URL: queries carry personal data
-/// (order numbers, chat ids, paging cursors), and a transport error's `Display`
-/// prints its URL, into traces and into this crate's [`Error`].
-pub(crate) fn without_query(mut error: reqwest::Error) -> reqwest::Error {
-    if let Some(url) = error.url_mut() {
-        url.set_query(None);
-    }
-    error
-}
-
 fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
@@ -385,9 +407,19 @@ impl std::fmt::Display for Error {
                 body_excerpt,
                 ..
             } => {
-                write!(f, "response does not match the spec")?;
-                if let Some(status) = status {
-                    write!(f, " (status {})", ShowStatus(*status))?;
+                match status {
+                    Some(status) if status.is_success() => write!(
+                        f,
+                        "the marketplace accepted the request ({}), do not send it again; \
+                         but its answer does not match the spec",
+                        ShowStatus(*status)
+                    )?,
+                    Some(status) => write!(
+                        f,
+                        "response does not match the spec (status {})",
+                        ShowStatus(*status)
+                    )?,
+                    None => write!(f, "response does not match the spec")?,
                 }
                 write!(f, ": {reason}; body: {body_excerpt}")
             }
@@ -421,9 +453,31 @@ impl std::fmt::Display for ShowStatus {
     }
 }
 
+impl Error {
+    /// The kind `Debug` names first, so a log line says what failed before the
+    /// details (transport errors split by the predicate they answer).
+    fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::InvalidRequest(_) => "InvalidRequest",
+            Kind::Transport(e) if e.is_timeout() => "Timeout",
+            Kind::Transport(e) if e.is_connect() => "Connect",
+            Kind::Transport(e) if e.is_redirect() => "Redirect",
+            Kind::Transport(_) if self.is_outcome_unknown() => "OutcomeUnknown",
+            Kind::Transport(_) => "Transport",
+            Kind::Api(_) | Kind::UnexpectedStatus { .. } if self.is_rate_limited() => "RateLimited",
+            Kind::Api(_) => "Api",
+            Kind::Decode { .. } => "Decode",
+            Kind::UnexpectedStatus { .. } => "UnexpectedStatus",
+            Kind::Hook(_) => "Hook",
+            Kind::Config(_) => "Config",
+        }
+    }
+}
+
 impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Error");
+        d.field("kind", &format_args!("{}", self.kind_name()));
         d.field("message", &self.to_string());
         if let Some(status) = self.status() {
             d.field("status", &status.as_u16());
@@ -714,6 +768,65 @@ mod tests {
             (Duration::from_secs(115)..=Duration::from_secs(120)).contains(&wait),
             "{wait:?}"
         );
+    }
+
+    #[test]
+    fn debug_names_the_kind() {
+        let api = error_response(404, &[]);
+        assert!(
+            format!("{api:?}").starts_with("Error { kind: Api, message: "),
+            "{api:?}"
+        );
+        let limited = error_response(429, &[]);
+        assert!(
+            format!("{limited:?}").starts_with("Error { kind: RateLimited, "),
+            "{limited:?}"
+        );
+        let invalid = Error::invalid_request("limit too large");
+        assert!(
+            format!("{invalid:?}").starts_with("Error { kind: InvalidRequest, "),
+            "{invalid:?}"
+        );
+        let body = bytes::Bytes::from_static(b"<html>");
+        let serde_error = serde_json::from_slice::<u8>(&body).unwrap_err();
+        let decode = Error::from(GeneratedError::<Body>::InvalidResponsePayload(
+            body,
+            serde_error,
+        ));
+        assert!(
+            format!("{decode:?}").starts_with("Error { kind: Decode, "),
+            "{decode:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn debug_names_a_connect_failure() {
+        // Port 1 on loopback: nothing listens there, the connection is refused.
+        let refused = reqwest::get("http://127.0.0.1:1/").await.unwrap_err();
+        let err = Error::from(GeneratedError::<Body>::CommunicationError(refused));
+        assert!(err.is_connect());
+        assert!(
+            format!("{err:?}").starts_with("Error { kind: Connect, "),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_transport_error_shows_the_url_without_its_query_anywhere() {
+        let refused = reqwest::get("http://127.0.0.1:1/v2/chats?chatId=order-4711#top")
+            .await
+            .unwrap_err();
+        let err = Error::from(GeneratedError::<Body>::CommunicationError(refused));
+        let boxed: Box<dyn std::error::Error> = Box::new(err);
+        let mut seen = format!("{boxed}\n{boxed:?}\n");
+        let mut source = boxed.source();
+        while let Some(cause) = source {
+            seen.push_str(&format!("{cause}\n{cause:?}\n"));
+            source = cause.source();
+        }
+        assert!(!seen.contains("order-4711"), "{seen}");
+        assert!(!seen.contains("#top"), "{seen}");
+        assert!(seen.contains("http://127.0.0.1:1/v2/chats"), "{seen}");
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! * [`hooks`] holds the bodies of the `ClientHooks` implementation that the house
 //!   code generator emits for every client: auth on every request, one tracing span
 //!   per operation.
-//! * [`Error`] is the one error type of every client: any `progenitor_client::Error`
-//!   converts into it with `?`.
+//! * [`Error`] is the one error type of every client: every generated `send()`
+//!   returns it (the house generator converts progenitor's error).
 //! * [`tolerant_enum!`] is how vendor enums stay forward compatible.
 //!
 //! Application code normally uses this crate through a client crate (for example

@@ -31,7 +31,32 @@ impl std::fmt::Debug for ConcurrencyLimit {
     }
 }
 
+/// `max_in_flight` of [`ConcurrencyLimit::none`]: the limiter skips such a limit.
+const UNLIMITED: usize = usize::MAX;
+
 impl ConcurrencyLimit {
+    /// No cap on requests in flight: switches off a limit a client sets by default
+    /// (Yandex Market's 4 per business).
+    ///
+    /// ```
+    /// # use marketplace_runtime::{Auth, ClientBuilder, ConcurrencyLimit, GeneratedClient, Runtime};
+    /// # struct Client;
+    /// # impl GeneratedClient for Client {
+    /// #     const MARKETPLACE: &'static str = "example";
+    /// #     fn from_parts(_: &str, _: reqwest::Client, _: Runtime) -> Self { Client }
+    /// # }
+    /// let client: Client = ClientBuilder::new("http://127.0.0.1:8080", Auth::bearer("fake-key"))
+    ///     .concurrency_limit(ConcurrencyLimit::none())
+    ///     .build()?;
+    /// # Ok::<(), marketplace_runtime::ConfigError>(())
+    /// ```
+    pub fn none() -> Self {
+        ConcurrencyLimit {
+            max_in_flight: UNLIMITED,
+            key: Arc::new(|_| None),
+        }
+    }
+
     /// At most `max_in_flight` requests at once for the whole client.
     pub fn global(max_in_flight: usize) -> Self {
         ConcurrencyLimit {
@@ -63,7 +88,29 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// `per_second` requests per second (values ≤ 0 are treated as "no limit").
+    /// No rate limit: switches off a limit a client sets by default (SkyHub's
+    /// one request per second).
+    ///
+    /// ```
+    /// # use marketplace_runtime::{Auth, ClientBuilder, GeneratedClient, RateLimit, Runtime};
+    /// # struct Client;
+    /// # impl GeneratedClient for Client {
+    /// #     const MARKETPLACE: &'static str = "example";
+    /// #     fn from_parts(_: &str, _: reqwest::Client, _: Runtime) -> Self { Client }
+    /// # }
+    /// let client: Client = ClientBuilder::new("http://127.0.0.1:8080", Auth::bearer("fake-key"))
+    ///     .rate_limit(RateLimit::none())
+    ///     .build()?;
+    /// # Ok::<(), marketplace_runtime::ConfigError>(())
+    /// ```
+    pub fn none() -> Self {
+        RateLimit {
+            interval: Duration::ZERO,
+        }
+    }
+
+    /// `per_second` requests per second (values ≤ 0 are treated as
+    /// [`RateLimit::none`]).
     pub fn per_second(per_second: f64) -> Self {
         let interval = if per_second > 0.0 && per_second.is_finite() {
             Duration::from_secs_f64(1.0 / per_second)
@@ -86,7 +133,7 @@ pub(crate) struct Limiter {
 impl Limiter {
     pub(crate) fn new(concurrency: Option<ConcurrencyLimit>, rate: Option<RateLimit>) -> Self {
         Limiter {
-            concurrency,
+            concurrency: concurrency.filter(|c| c.max_in_flight != UNLIMITED),
             rate,
             ..Limiter::default()
         }
@@ -155,6 +202,19 @@ mod tests {
         drop(p1);
         assert!(limiter.acquire(&a).await.is_some());
         drop(p2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn none_switches_each_limit_off() {
+        let limiter = Limiter::new(Some(ConcurrencyLimit::none()), Some(RateLimit::none()));
+        let url: reqwest::Url = "http://h/sac".parse().unwrap();
+        let start = Instant::now();
+        // Held permits would block a capped limiter; none() hands out no permit at all.
+        let held: Vec<_> =
+            futures::future::join_all((0..1000).map(|_| limiter.acquire(&url))).await;
+        assert!(held.iter().all(Option::is_none));
+        assert_eq!(start.elapsed(), Duration::ZERO, "no spacing");
+        assert_eq!(RateLimit::none(), RateLimit::per_second(0.0));
     }
 
     #[tokio::test(start_paused = true)]

@@ -12,14 +12,34 @@ use serde::de::DeserializeOwned;
 
 pub use reqwest::multipart::{Form, Part};
 
-use crate::Runtime;
+use crate::{ApiErrorBody, Runtime};
 
-/// Sends `form` to `url` as operation `operation_id` and decodes the answer: a 2xx
-/// body as `T`, a 4xx/5xx body as the spec's error schema `E`.
+/// Sends `form` to `url` as operation `operation_id` and decodes the answer: any 2xx
+/// body as `T`, a 4xx/5xx body as the spec's error schema `E` (name it:
+/// `send::<_, _, types::ErrorResponse>(…)`), failing with the runtime's
+/// [`Error`](crate::Error) like every generated `send()`.
 ///
 /// The body is a stream, so hooks that sign the body (METRO) sign an empty body,
 /// which is what the marketplaces specify for multipart uploads.
 pub async fn send<C, T, E>(
+    client: &C,
+    operation_id: &'static str,
+    method: Method,
+    url: &str,
+    form: Form,
+) -> crate::Result<ResponseValue<T>>
+where
+    C: ClientInfo<Runtime> + ClientHooks<Runtime>,
+    T: DeserializeOwned,
+    E: DeserializeOwned + ApiErrorBody,
+{
+    send_generated::<C, T, E>(client, operation_id, method, url, form)
+        .await
+        .map_err(crate::Error::from)
+}
+
+/// [`send`] with progenitor's error type, as the hooks and decoder produce it.
+async fn send_generated<C, T, E>(
     client: &C,
     operation_id: &'static str,
     method: Method,

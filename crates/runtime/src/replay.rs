@@ -5,11 +5,11 @@
 //! recorded arguments onto the generated builder. The conformance harness builds the
 //! [`Call`] from a fixture's recorded request. Not for application code.
 
-use progenitor_client::{Error as GeneratedError, ResponseValue};
+use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::{ApiErrorBody, Error};
+use crate::Error;
 
 /// Where an operation parameter travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,16 +125,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Converts the result of a generated `send()`.
-    pub fn from_result<T: std::fmt::Debug, E: ApiErrorBody>(
-        result: Result<ResponseValue<T>, GeneratedError<E>>,
+    /// Converts the result of a generated `send()` or a hand-written operation.
+    pub fn from_result<T: std::fmt::Debug, E: Into<Error>>(
+        result: Result<ResponseValue<T>, E>,
     ) -> Self {
         match result {
             Ok(response) => Outcome::Success {
                 status: response.status().as_u16(),
                 decoded: format!("{:#?}", response.into_inner()),
             },
-            Err(error) => Outcome::Failure(Error::from(error)),
+            Err(error) => Outcome::Failure(error.into()),
         }
     }
 }

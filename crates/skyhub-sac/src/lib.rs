@@ -77,7 +77,7 @@
 //! **Limits.** SkyHub throttles per endpoint and answers 429 beyond; the SAC limit is
 //! not published, so [`Client::builder`] spaces requests at one per second (the
 //! documented rate for "other endpoints"). Change it with
-//! [`ClientBuilder::rate_limit`].
+//! [`ClientBuilder::rate_limit`] ([`RateLimit::none`] switches it off).
 
 marketplace_runtime::include_generated_client!();
 
@@ -96,7 +96,9 @@ impl Client {
     /// the seller account's e-mail, its API key and the integrator's account-manager
     /// key on every request (see [`Auth::skyhub`]), at most
     /// [`DEFAULT_REQUESTS_PER_SECOND`]. Use [`ClientBuilder::base_url`] to point it
-    /// elsewhere and [`ClientBuilder::rate_limit`] to change the pace.
+    /// elsewhere (`scheme://host[:port]`, like every client's: the paths carry the
+    /// rest) and [`ClientBuilder::rate_limit`] to change the pace ([`RateLimit::none`]
+    /// switches it off).
     pub fn builder(
         user_email: impl Into<String>,
         api_key: impl Into<String>,

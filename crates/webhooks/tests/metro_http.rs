@@ -289,7 +289,6 @@ async fn every_recorded_delivery_sent_by_the_generated_client_gets_its_recorded_
                 }
             }
             Err(error) => {
-                let error = marketplace_metro_events::Error::from(error);
                 assert_eq!(error.status().map(|s| s.as_u16()), Some(status), "{case}");
                 assert_eq!(error.body(), Some(&response), "{case}");
             }

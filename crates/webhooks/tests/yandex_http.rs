@@ -161,7 +161,6 @@ async fn every_notification_example_delivered_by_the_generated_client_gets_its_a
                 }
             }
             Err(e) => {
-                let e = marketplace_yandex_market_notifications::Error::from(e);
                 assert_eq!(e.status().map(|s| s.as_u16()), Some(status), "{case}");
                 assert_eq!(e.body(), Some(&response), "{case}");
                 assert_eq!(

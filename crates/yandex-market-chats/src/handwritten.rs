@@ -7,7 +7,7 @@
 use std::num::NonZeroU64;
 
 use marketplace_runtime::multipart::{self, Form, Part};
-use progenitor_client::{Error as GeneratedError, ResponseValue};
+use progenitor_client::ResponseValue;
 use reqwest::Method;
 
 use crate::{Client, Error, Result, types};
@@ -140,22 +140,19 @@ impl Client {
     ) -> Result<ResponseValue<types::EmptyApiResponse>> {
         let business_id = crate::id(business_id, "businessId").map_err(Error::invalid_request)?;
         let chat_id = crate::id(chat_id, "chatId").map_err(Error::invalid_request)?;
-        Ok(send_file(self, business_id, chat_id, file).await?)
+        send_file(self, business_id, chat_id, file).await
     }
 }
 
-/// The operation itself, with the generated code's error type (for the replay).
+/// The operation itself, once the ids are checked (for the replay too).
 async fn send_file(
     client: &Client,
     business_id: NonZeroU64,
     chat_id: NonZeroU64,
     file: ChatFile,
-) -> std::result::Result<
-    ResponseValue<types::EmptyApiResponse>,
-    GeneratedError<types::ApiErrorResponse>,
-> {
+) -> Result<ResponseValue<types::EmptyApiResponse>> {
     if file.len() > MAX_FILE_BYTES {
-        return Err(GeneratedError::InvalidRequest(format!(
+        return Err(Error::invalid_request(format!(
             "file {:?} is {} bytes; Yandex Market accepts chat files of at most 5 MB \
              ({MAX_FILE_BYTES} bytes)",
             file.name,
@@ -166,7 +163,7 @@ async fn send_file(
         .file_name(file.name.clone())
         .mime_str(&file.content_type)
         .map_err(|_| {
-            GeneratedError::InvalidRequest(format!(
+            Error::invalid_request(format!(
                 "{:?} is not a media type (file {:?})",
                 file.content_type, file.name
             ))
@@ -175,7 +172,7 @@ async fn send_file(
         "{}/v2/businesses/{business_id}/chats/file/send?chatId={chat_id}",
         progenitor_client::ClientInfo::baseurl(client)
     );
-    multipart::send(
+    multipart::send::<_, _, types::ApiErrorResponse>(
         client,
         "send_file_to_chat",
         Method::POST,

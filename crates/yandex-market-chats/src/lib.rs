@@ -108,7 +108,8 @@ impl Client {
     /// A builder for a client of the Yandex Market Partner API ([`DEFAULT_BASE_URL`])
     /// that sends an API-Key token (`Api-Key: <token>`, see [`Auth::yandex_api_key`])
     /// and runs at most [`MAX_PARALLEL_REQUESTS_PER_BUSINESS`] requests per cabinet
-    /// at once. Use [`ClientBuilder::base_url`] to point it elsewhere.
+    /// at once. Use [`ClientBuilder::base_url`] to point it elsewhere
+    /// (`scheme://host[:port]`, like every client's: the request paths carry `/v2`).
     pub fn builder(api_key: impl Into<String>) -> ClientBuilder<Client> {
         Client::builder_with(Auth::yandex_api_key(api_key))
     }

@@ -229,7 +229,7 @@ async fn page_sizes_out_of_range_are_rejected_before_sending() {
             .body(types::GetChatsRequest::default())
             .send()
             .await;
-        assert_invalid(result.map_err(Error::from), why);
+        assert_invalid(result, why);
     }
     assert_nothing_sent(&server).await;
 }
@@ -270,7 +270,7 @@ async fn messages_of_wrong_length_are_rejected_before_sending() {
         .body(types::SendMessageToChatRequest::builder().message(too_long))
         .send()
         .await;
-    assert_invalid(result.map_err(Error::from), "longer than 4096 characters");
+    assert_invalid(result, "longer than 4096 characters");
     let result = client
         .send_message_to_chat()
         .business_id(BUSINESS)
@@ -278,7 +278,7 @@ async fn messages_of_wrong_length_are_rejected_before_sending() {
         .body(types::SendMessageToChatRequest::builder().message(""))
         .send()
         .await;
-    assert_invalid(result.map_err(Error::from), "shorter than 1 characters");
+    assert_invalid(result, "shorter than 1 characters");
     assert_nothing_sent(&server).await;
 }
 
@@ -385,7 +385,6 @@ async fn a_420_with_the_quota_used_up_says_when_to_retry() {
         .chat_id(42u64)
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(err.is_rate_limited());
     assert_eq!(err.code(), Some("HIT_RATE_LIMIT"));

@@ -592,16 +592,17 @@ fn responses<'a>(old: &Op<'a>, new: &Op<'a>, walk: &mut Walk<'a, '_>) {
         } else {
             ("error", format!("{id} error"))
         };
+        // The generated clients accept any 2xx as success (decoded with the one
+        // success schema), so which 2xx the spec documents changes no behaviour.
         if success && !removed.is_empty() {
             walk.out.push(
-                Class::Breaking,
+                Class::NonBreaking,
                 "success-status-changed",
                 &subject,
                 format!(
-                    "success status {} is now {}: the generated client reports a {} answer as an unexpected response",
+                    "success status {} is now {}: documentation only, any 2xx is success",
                     list(&o.statuses),
                     list(&n.statuses),
-                    list(&removed)
                 ),
                 None,
             );
@@ -610,7 +611,10 @@ fn responses<'a>(old: &Op<'a>, new: &Op<'a>, walk: &mut Walk<'a, '_>) {
                 Class::NonBreaking,
                 "success-status-added",
                 &subject,
-                format!("new success status {}", list(&added)),
+                format!(
+                    "new success status {}: documentation only, any 2xx is success",
+                    list(&added)
+                ),
                 None,
             );
         } else if !success && (!removed.is_empty() || !added.is_empty()) {
