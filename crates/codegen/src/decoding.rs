@@ -9,7 +9,7 @@
 //! generator can decide (the decoder cannot tell an optional field from a
 //! required one).
 
-use quote::{ToTokens, quote};
+use quote::{ToTokens, format_ident, quote};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Fields, Item, Meta, Token};
 
@@ -53,10 +53,17 @@ fn edit_types(items: &mut Vec<Item>) -> Vec<(String, String)> {
     for item in items.iter_mut() {
         match item {
             Item::Struct(s) if derives_deserialize(&s.attrs) => {
+                let mut helpers = Vec::new();
                 for field in s.fields.iter_mut() {
-                    if let Err(why) = edit_field(field) {
-                        refused.push((s.ident.to_string(), why));
+                    match edit_field(&s.ident, field) {
+                        Ok(helper) => helpers.extend(helper),
+                        Err(why) => refused.push((s.ident.to_string(), why)),
                     }
+                }
+                if !helpers.is_empty() {
+                    let name = &s.ident;
+                    let tokens = quote! { impl #name { #(#helpers)* } };
+                    impls.push(syn::parse2(tokens).expect("default helpers parse"));
                 }
             }
             Item::Enum(e) if derives_deserialize(&e.attrs) => {
@@ -86,18 +93,24 @@ fn edit_types(items: &mut Vec<Item>) -> Vec<(String, String)> {
 }
 
 /// `null_as_default` on every `#[serde(default)]` field (typify's optional
-/// collections), `lenient_map` on a flattened catch-all map.
-fn edit_field(field: &mut syn::Field) -> Result<(), String> {
+/// collections), `lenient_map` on a flattened catch-all map. A field with the
+/// spec's own default (`#[serde(default = "defaults::…")]`) gets a helper, returned
+/// for the struct's `impl`, that decodes `null` as that default.
+fn edit_field(
+    owner: &syn::Ident,
+    field: &mut syn::Field,
+) -> Result<Option<proc_macro2::TokenStream>, String> {
     let flags = serde_flags(&field.attrs);
     let has = |name: &str| flags.iter().any(|f| f == name);
     if has("deserialize_with") || has("with") {
-        return Ok(());
+        return Ok(None);
     }
+    let mut helper = None;
     let with = if has("flatten") {
         match map_value_type(&field.ty) {
             // A JSON object of anything: nothing typed inside to be strict about.
-            Some(value) if value == "::serde_json::Value" => return Ok(()),
-            Some(_) => LENIENT_MAP,
+            Some(value) if value == "::serde_json::Value" => return Ok(None),
+            Some(_) => LENIENT_MAP.to_owned(),
             None => {
                 return Err(format!(
                     "the flattened field `{}` is not a map: it would decode from serde's \
@@ -106,10 +119,26 @@ fn edit_field(field: &mut syn::Field) -> Result<(), String> {
                 ));
             }
         }
+    } else if let Some(default) = default_fn(&field.attrs) {
+        let ident = field
+            .ident
+            .as_ref()
+            .expect("typify's structs have named fields");
+        let name = format_ident!("__{}_null_as_default", ident);
+        let ty = &field.ty;
+        helper = Some(quote! {
+            #[doc(hidden)]
+            fn #name<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<#ty, D::Error> {
+                ::marketplace_runtime::decode::null_or(deserializer, #default)
+            }
+        });
+        format!("{owner}::{name}")
     } else if has("default") {
-        NULL_AS_DEFAULT
+        NULL_AS_DEFAULT.to_owned()
     } else {
-        return Ok(());
+        return Ok(None);
     };
     let attr = field
         .attrs
@@ -119,7 +148,25 @@ fn edit_field(field: &mut syn::Field) -> Result<(), String> {
     let mut metas = serde_metas(attr);
     metas.push(syn::parse_quote!(deserialize_with = #with));
     *attr = syn::parse_quote!(#[serde(#metas)]);
-    Ok(())
+    Ok(helper)
+}
+
+/// The function of `#[serde(default = "…")]`, if the field has one.
+fn default_fn(attrs: &[Attribute]) -> Option<syn::ExprPath> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .flat_map(serde_metas)
+        .find_map(|meta| match meta {
+            Meta::NameValue(nv) if nv.path.is_ident("default") => match nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(path),
+                    ..
+                }) => path.parse().ok(),
+                _ => None,
+            },
+            _ => None,
+        })
 }
 
 /// The replacement of serde's derived `Deserialize` for an untagged enum of newtype

@@ -56,6 +56,16 @@ components:
           $ref: "#/components/schemas/ItemOrList"
         names:
           $ref: "#/components/schemas/Names"
+        limit:
+          description: Optional, with a default.
+          type: integer
+          default: 20
+        labels:
+          description: Optional, with a default.
+          type: array
+          items:
+            type: string
+          default: ["new"]
     ItemOrList:
       description: One item or several.
       oneOf:
@@ -132,6 +142,31 @@ fn optional_collections_take_null_as_empty_and_required_ones_do_not() {
         "{page}"
     );
     assert!(!page[names..tags].contains("deserialize_with"), "{page}");
+}
+
+/// `null` for a field with the spec's own default decodes as that default, not as
+/// the type's (`0`, empty).
+#[test]
+fn null_in_a_field_with_a_spec_default_is_that_default() {
+    let client = client();
+    let page = squash(item(&client, "pub struct Page {"));
+    for (default, helper) in [
+        ("defaults::page_labels", "Page::__labels_null_as_default"),
+        (
+            "defaults::default_u64::<i64,20>",
+            "Page::__limit_null_as_default",
+        ),
+    ] {
+        let attr = format!("default=\"{default}\",deserialize_with=\"{helper}\"");
+        assert!(page.contains(&attr), "{attr}\n---\n{page}");
+    }
+    let helpers = squash(item(&client, "fn __labels_null_as_default"));
+    for call in [
+        "::marketplace_runtime::decode::null_or(deserializer,defaults::page_labels)",
+        "::marketplace_runtime::decode::null_or(deserializer,defaults::default_u64::<i64,20>,)",
+    ] {
+        assert!(helpers.contains(call), "{call}\n---\n{helpers}");
+    }
 }
 
 #[test]

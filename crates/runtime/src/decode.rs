@@ -12,9 +12,11 @@
 //!   refuses it, and the shapes serde buffers (untagged enums, flattened maps) are
 //!   generated to decode through [`Untagged`] and [`lenient_map`], which use the
 //!   same adapter;
-//! - `null` in an optional collection is empty ([`null_as_default`], attached by
-//!   the generator to every field with a default), as `null` in an optional
-//!   scalar is `None`;
+//! - `null` in an optional field decodes like the field left out: `None` for an
+//!   `Option`, empty for a collection ([`null_as_default`]), the spec's `default`
+//!   where it gives one ([`null_or`]); the generator attaches these to every field
+//!   with a serde default, which typify emits only for optional fields, so a
+//!   required field still fails on `null`;
 //! - in the catch-all map of an object (`additionalProperties` beside declared
 //!   properties), an entry of another type is skipped ([`lenient_map`]).
 
@@ -218,7 +220,18 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
 {
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+    null_or(deserializer, T::default)
+}
+
+/// [`null_as_default`] for a field with the spec's own `default`: `null` decodes as
+/// that value, like the field left out.
+#[doc(hidden)]
+pub fn null_or<'de, D, T>(deserializer: D, default: impl FnOnce() -> T) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_else(default))
 }
 
 /// `deserialize_with` for the catch-all map of an object with declared properties
@@ -405,6 +418,29 @@ mod tests {
             err.starts_with("at `required`: invalid type: null"),
             "{err}"
         );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Limits {
+        #[serde(default = "twenty", deserialize_with = "limit_null_as_default")]
+        limit: i64,
+    }
+    fn twenty() -> i64 {
+        20
+    }
+    fn limit_null_as_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        super::null_or(d, twenty)
+    }
+
+    #[test]
+    fn null_in_a_field_with_a_spec_default_is_that_default() {
+        for (body, limit) in [
+            (&br#"{"limit":null}"#[..], 20),
+            (b"{}", 20),
+            (br#"{"limit":3}"#, 3),
+        ] {
+            assert_eq!(decode::<Limits>(body).unwrap().limit, limit);
+        }
     }
 
     #[derive(Debug, serde::Deserialize)]
