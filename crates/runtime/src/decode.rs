@@ -188,14 +188,16 @@ impl<T> Untagged<T> {
     }
 
     /// The decoded variant, or the most telling failure.
-    pub fn finish<E: de::Error>(self) -> Result<T, E> {
+    pub fn finish<E: de::Error>(mut self) -> Result<T, E> {
         if let Some(decoded) = self.decoded {
             return Ok(decoded);
         }
         // `max_by_key` keeps the last of equals; reversed, the first variant wins ties.
-        let deepest = self.failures.iter().rev().max_by_key(|f| f.depth);
+        let deepest = (0..self.failures.len())
+            .rev()
+            .max_by_key(|&i| self.failures[i].depth);
         Err(E::custom(match deepest {
-            Some(f) if f.depth > 0 => format!("at `{}`: {}", f.path, f.message),
+            Some(i) if self.failures[i].depth > 0 => self.failures.swap_remove(i).describe(),
             _ => format!(
                 "data did not match any variant of {}: {}",
                 self.name,
@@ -352,6 +354,22 @@ mod tests {
                 .finish()
         }
     }
+    /// An untagged enum holding one.
+    #[derive(Debug)]
+    enum Outer {
+        #[allow(dead_code)]
+        Text(String),
+        #[allow(dead_code)]
+        Holder(Holder),
+    }
+    impl<'de> serde::Deserialize<'de> for Outer {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Untagged::read(d, "Outer")?
+                .variant(Outer::Text)
+                .variant(Outer::Holder)
+                .finish()
+        }
+    }
     #[derive(Debug, serde::Deserialize)]
     struct Holder {
         #[allow(dead_code)]
@@ -382,6 +400,12 @@ mod tests {
         let err = decode::<Holder>(br#"{"shape":{"id":"x"}}"#).unwrap_err();
         assert!(
             err.starts_with("at `shape.id`: invalid type: string"),
+            "{err}"
+        );
+        // An untagged enum inside another one: both paths are kept, joined.
+        let err = decode::<Vec<Outer>>(br#"["x",{"shape":[{"id":1},[2]]}]"#).unwrap_err();
+        assert!(
+            err.starts_with("at `[1].shape[1]`: invalid type: sequence"),
             "{err}"
         );
         let err = decode::<Holder>(br#"{"shape":3}"#).unwrap_err();
