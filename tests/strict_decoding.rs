@@ -225,3 +225,34 @@ fn receivers_refuse_an_array_where_the_spec_says_object() {
         .expect_err("an item as an array");
     assert!(error.contains("items[0]"), "{error}");
 }
+
+/// Item 4, receivers: a correctly signed METRO delivery whose body is an array is
+/// refused as malformed (400) after the signature check, never handed over.
+#[test]
+fn a_signed_metro_delivery_whose_body_is_an_array_is_refused() {
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
+    use marketplace_sdk::runtime::MetroHmac;
+    use marketplace_sdk::webhooks::metro::MetroReceiver;
+    const URL: &str = "http://127.0.0.1:9/metro-markets/events";
+    const NOW: i64 = 1_772_530_260;
+    let receiver = MetroReceiver::new(URL, "fake-metro-client-key", "fake-metro-client-secret")
+        .expect("receiver");
+    let signed = |body: &str| {
+        let signature = MetroHmac::new("fake-metro-client-key", "fake-metro-client-secret")
+            .signature("POST", URL, body.as_bytes(), NOW);
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "application/json".to_owned()),
+            ("x-client", "fake-metro-client-key".to_owned()),
+            ("x-timestamp", NOW.to_string()),
+            ("x-signature", signature),
+        ] {
+            headers.insert(name, HeaderValue::from_str(&value).unwrap());
+        }
+        receiver.verify(&headers, body.as_bytes(), NOW)
+    };
+    let object = r#"{"event": "SOMETHING_NEW", "messageId": "m-1", "payload": {}}"#;
+    assert!(signed(object).is_ok());
+    let rejection = signed(r#"[null, "SOMETHING_NEW", "m-1", {}]"#).expect_err("an array");
+    assert_eq!(rejection.status(), StatusCode::BAD_REQUEST);
+}
