@@ -4,10 +4,11 @@
 //! struct is expected, but serde's buffered shapes bypass any adapter: an untagged
 //! enum tries its variants on a private buffer, a flattened field reads a private
 //! buffer too. So the generator rewrites those shapes to decode through the
-//! runtime, and refuses the ones it does not know how to make strict. It also
-//! makes `null` in an optional collection decode as empty, which only the
-//! generator can decide (the decoder cannot tell an optional field from a
-//! required one).
+//! runtime, and refuses the ones it does not know how to make strict (a
+//! `strict-decoding` finding at the schema). It also makes `null` in an optional
+//! field decode like the field left out (empty, or the spec's `default`), which
+//! only the generator can decide: the decoder cannot tell an optional field from a
+//! required one, typify can (it gives only optional fields a serde default).
 
 use quote::{ToTokens, format_ident, quote};
 use syn::punctuated::Punctuated;
@@ -72,7 +73,8 @@ fn edit_types(items: &mut Vec<Item>) -> Vec<(String, String)> {
                     refused.push((
                         e.ident.to_string(),
                         "a tagged enum decodes from serde's buffer, which bypasses the \
-                         strict decoder"
+                         strict decoder; write the schema as a `oneOf` of distinct shapes \
+                         (decoded as an untagged enum)"
                             .into(),
                     ));
                 } else if flags.iter().any(|f| f == "untagged") {
