@@ -89,6 +89,7 @@ pub fn generate(spec: &Spec) -> Result<Generated, Vec<Finding>> {
             format!("generated code does not parse: {e}"),
         )]
     })?;
+    crate::decoding::edit(spec, &mut file)?;
     add_house_items(spec, &mut file, &enums);
 
     let header = header(spec);

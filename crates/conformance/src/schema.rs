@@ -4,6 +4,10 @@
 //! matters for validation is `nullable`, which draft 4 does not know: it is rewritten
 //! into a `"null"` type before compiling, so a `null` the spec allows is accepted and
 //! one it does not allow is rejected.
+//!
+//! Responses follow the clients' decoding rule (`marketplace_runtime::decode`): a
+//! property an object does not require may be `null`, which decodes as the property
+//! left out. Requests do not: the clients never send `null` for an optional field.
 
 use serde_json::{Map, Value, json};
 
@@ -27,7 +31,7 @@ impl SpecSchemas {
     /// Prepares `document` (the whole spec, as JSON).
     pub fn new(document: &Value) -> Self {
         let strict = without_nullable(document);
-        let mut open_enums = strict.clone();
+        let mut open_enums = without_nullable(&optional_nullable(document));
         if let Some(schemas) = open_enums
             .pointer_mut("/components/schemas")
             .and_then(Value::as_object_mut)
@@ -51,14 +55,15 @@ impl SpecSchemas {
         schema: &Value,
         instance: &Value,
     ) -> Result<(), Vec<String>> {
-        let mut root = match direction {
-            Direction::Request => self.strict.clone(),
-            Direction::Response => self.open_enums.clone(),
+        let (mut root, schema) = match direction {
+            Direction::Request => (self.strict.clone(), without_nullable(schema)),
+            Direction::Response => (
+                self.open_enums.clone(),
+                without_nullable(&optional_nullable(schema)),
+            ),
         };
         // `$ref`s inside `schema` resolve against the whole document, which is the root.
-        if let (Some(root), Some(schema)) =
-            (root.as_object_mut(), without_nullable(schema).as_object())
-        {
+        if let (Some(root), Some(schema)) = (root.as_object_mut(), schema.as_object()) {
             for (key, value) in schema {
                 root.insert(key.clone(), value.clone());
             }
@@ -77,6 +82,40 @@ impl SpecSchemas {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// Marks every property an object schema does not list in `required` as
+/// `nullable`, recursively (before [`without_nullable`] rewrites that).
+fn optional_nullable(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out: Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), optional_nullable(v)))
+                .collect();
+            let required: Vec<&str> = map
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if map.get("properties").is_some_and(Value::is_object)
+                && let Some(Value::Object(properties)) = out.get_mut("properties")
+            {
+                for (name, schema) in properties.iter_mut() {
+                    if !required.contains(&name.as_str())
+                        && let Some(schema) = schema.as_object_mut()
+                    {
+                        schema.insert("nullable".into(), Value::Bool(true));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(optional_nullable).collect()),
+        other => other.clone(),
     }
 }
 
@@ -151,25 +190,61 @@ mod tests {
     }
 
     #[test]
-    fn nullable_fields_accept_null_and_others_do_not() {
+    fn nullable_fields_accept_null_and_required_ones_do_not() {
         let schema = json!({"$ref": "#/components/schemas/Message"});
-        assert!(
-            spec()
-                .validate(
-                    Direction::Response,
-                    &schema,
-                    &json!({"id": 1, "read_at": null})
-                )
-                .is_ok()
+        for direction in [Direction::Request, Direction::Response] {
+            assert!(
+                spec()
+                    .validate(direction, &schema, &json!({"id": 1, "read_at": null}))
+                    .is_ok()
+            );
+            let errors = spec()
+                .validate(direction, &schema, &json!({"id": null, "read_at": null}))
+                .unwrap_err();
+            assert!(errors[0].contains("/id"), "{errors:?}");
+        }
+    }
+
+    /// The clients decode `null` in an optional field as the field left out, so a
+    /// recorded response with one conforms; a request the client sends never has one.
+    #[test]
+    fn optional_fields_may_be_null_in_responses_only() {
+        let spec = SpecSchemas::new(&json!({
+            "components": {"schemas": {
+                "Message": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "note": {"type": "string"},
+                        "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/File"}},
+                        "status": {"$ref": "#/components/schemas/Status"}
+                    }
+                },
+                "File": {"type": "object", "properties": {"name": {"type": "string"}}},
+                "Status": {"type": "string", "enum": ["OPEN", "CLOSED"]}
+            }}
+        }));
+        let message = json!({"$ref": "#/components/schemas/Message"});
+        let nulls = json!({"id": 1, "note": null, "attachments": null, "status": null});
+        assert_eq!(spec.validate(Direction::Response, &message, &nulls), Ok(()));
+        let inline = json!({"type": "array", "items": {"$ref": "#/components/schemas/File"}});
+        assert_eq!(
+            spec.validate(Direction::Response, &inline, &json!([{"name": null}])),
+            Ok(())
         );
-        let errors = spec()
-            .validate(
-                Direction::Response,
-                &schema,
-                &json!({"id": 1, "read_at": null, "note": null}),
-            )
+        let errors = spec
+            .validate(Direction::Request, &message, &nulls)
+            .unwrap_err()
+            .join("\n");
+        for field in ["/note", "/attachments", "/status"] {
+            assert!(errors.contains(field), "{field}: {errors}");
+        }
+        let wrong = json!({"id": 1, "attachments": [{"name": 7}]});
+        let errors = spec
+            .validate(Direction::Response, &message, &wrong)
             .unwrap_err();
-        assert!(errors[0].contains("/note"), "{errors:?}");
+        assert!(errors[0].contains("/attachments/0/name"), "{errors:?}");
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Delivery {
     /// signature: for tests and for replaying captured deliveries.
     pub fn from_json(body: &[u8]) -> Result<Delivery, String> {
         let raw: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
-        let envelope: types::EventEnvelope = serde_json::from_value(raw.clone())
+        let envelope: types::EventEnvelope = marketplace_runtime::decode::from_value(&raw)
             .map_err(|e| format!("not a METRO event envelope: {e}"))?;
         if envelope.message_id.is_empty() {
             return Err("`messageId` is empty".into());
@@ -114,7 +114,7 @@ impl Delivery {
             name: &types::EventName,
             wrap: fn(X) -> Event,
         ) -> Result<Event, String> {
-            serde_json::from_value(Value::Object(payload))
+            marketplace_runtime::decode::from_value(&Value::Object(payload))
                 .map(wrap)
                 .map_err(|e| format!("not a valid `{name}` payload: {e}"))
         }

@@ -113,7 +113,7 @@ impl Notification {
             kind: &T,
             wrap: fn(X) -> Notification,
         ) -> Result<Notification, String> {
-            serde_json::from_value(raw)
+            marketplace_runtime::decode::from_value(&raw)
                 .map(wrap)
                 .map_err(|e| format!("not a valid {kind} notification: {e}"))
         }

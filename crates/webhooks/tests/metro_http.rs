@@ -521,7 +521,7 @@ async fn malformed_json_and_mismatched_payloads_are_refused_with_400() {
             400,
             rejected(
                 "malformed_event",
-                "not a valid `order_created` payload: invalid type: integer `5`, expected a string"
+                "not a valid `order_created` payload: at `orderNumber`: invalid type: integer `5`, expected a string"
             )
         )
     );

@@ -246,15 +246,15 @@ async fn malformed_json_and_malformed_notifications_are_answered_400_wrong_event
         (json!([1, 2]), "`notificationType` is missing"),
         (
             json!({"notificationType": "CHAT_CREATED", "chatId": "one", "businessId": 2, "createdAt": "2026-03-03T09:31:00Z"}),
-            "not a valid CHAT_CREATED notification: invalid type: string \"one\", expected i64",
+            "not a valid CHAT_CREATED notification: at `chatId`: invalid type: string \"one\", expected i64",
         ),
         (
             json!({"notificationType": "CHAT_CREATED", "chatId": 1, "businessId": 0, "createdAt": "2026-03-03T09:31:00Z"}),
-            "not a valid CHAT_CREATED notification: invalid value: integer `0`, expected a nonzero u64",
+            "not a valid CHAT_CREATED notification: at `businessId`: invalid value: integer `0`, expected a nonzero u64",
         ),
         (
             json!({"notificationType": "ORDER_UPDATED", "orderId": 1, "campaignId": 2, "updateType": "UNKNOWN", "updatedAt": "yesterday"}),
-            "not a valid ORDER_UPDATED notification: input contains invalid characters",
+            "not a valid ORDER_UPDATED notification: at `updatedAt`: input contains invalid characters",
         ),
     ];
     for (body, message) in cases {
