@@ -3,7 +3,7 @@
 //! `X-Accountmanager-Key` never reach another origin, whatever policy the caller's
 //! `reqwest::ClientBuilder` had.
 
-use marketplace_skyhub_sac::{Client, Error, RateLimit, RetryPolicy};
+use marketplace_skyhub_sac::{Client, RateLimit, RetryPolicy};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -34,7 +34,7 @@ async fn a_caller_configured_http_client_follows_no_redirect_to_another_origin()
     .build()
     .unwrap();
 
-    let err = Error::from(client.list_tickets().send().await.unwrap_err());
+    let err = client.list_tickets().send().await.unwrap_err();
     assert!(err.is_redirect(), "{err}");
     let sent_elsewhere = elsewhere.received_requests().await.unwrap();
     assert!(sent_elsewhere.is_empty(), "{sent_elsewhere:?}");
