@@ -354,7 +354,7 @@ mod tests {
         );
         assert!(builder("http://127.0.0.1:1").build().is_ok());
         // A caller's own reqwest client may well speak TLS: it is not second-guessed.
-        let own = builder("https://x.test").http_client(reqwest::Client::new());
+        let own = builder("https://x.test").http_client(reqwest::Client::builder());
         assert!(own.build().is_ok());
     }
 

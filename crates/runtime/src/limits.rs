@@ -121,6 +121,11 @@ impl RateLimit {
     }
 }
 
+/// Above this many per-key semaphores, idle ones are dropped on the next acquire: a
+/// key (a Yandex business id) seen once must not hold memory for the client's
+/// lifetime, as it would in a multi-tenant proxy.
+const PRUNE_ABOVE: usize = 64;
+
 /// The limiter state a client shares across clones.
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
@@ -147,6 +152,11 @@ impl Limiter {
                 let key = (limit.key)(url);
                 let semaphore = {
                     let mut map = self.semaphores.lock().unwrap_or_else(|e| e.into_inner());
+                    if map.len() > PRUNE_ABOVE {
+                        // Only the map holds an idle semaphore: no permit is out and no
+                        // caller waits (a waiter holds a clone of the `Arc`).
+                        map.retain(|_, semaphore| Arc::strong_count(semaphore) > 1);
+                    }
                     map.entry(key)
                         .or_insert_with(|| Arc::new(Semaphore::new(limit.max_in_flight)))
                         .clone()
@@ -162,9 +172,13 @@ impl Limiter {
                 let now = Instant::now();
                 let slot = next.map_or(now, |n| n.max(now));
                 *next = Some(slot + rate.interval);
-                slot
+                (slot > now).then_some(slot)
             };
-            tokio::time::sleep_until(slot).await;
+            // A slot that is already due is taken without a timer (whose first poll
+            // would yield to the scheduler for nothing).
+            if let Some(slot) = slot {
+                tokio::time::sleep_until(slot).await;
+            }
         }
         permit
     }
@@ -202,6 +216,35 @@ mod tests {
         drop(p1);
         assert!(limiter.acquire(&a).await.is_some());
         drop(p2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_per_key_semaphores_are_pruned() {
+        let limiter = Limiter::new(
+            Some(ConcurrencyLimit::per_path_segment_after("businesses", 2)),
+            None,
+        );
+        // A multi-tenant proxy sees many businesses over its lifetime.
+        for business in 0..10_000 {
+            let url: reqwest::Url = format!("http://h/v2/businesses/{business}/chats")
+                .parse()
+                .unwrap();
+            drop(limiter.acquire(&url).await);
+        }
+        let kept = limiter.semaphores.lock().unwrap().len();
+        assert!(kept <= PRUNE_ABOVE + 1, "{kept} semaphores kept");
+        // A key in use is never pruned: its limit still holds.
+        let busy: reqwest::Url = "http://h/v2/businesses/busy/chats".parse().unwrap();
+        let held = (limiter.acquire(&busy).await, limiter.acquire(&busy).await);
+        for business in 0..1_000 {
+            let url: reqwest::Url = format!("http://h/v2/businesses/{business}/chats")
+                .parse()
+                .unwrap();
+            drop(limiter.acquire(&url).await);
+        }
+        let third = tokio::time::timeout(Duration::from_millis(10), limiter.acquire(&busy)).await;
+        assert!(third.is_err(), "the busy business is still at its limit");
+        drop(held);
     }
 
     #[tokio::test(start_paused = true)]
