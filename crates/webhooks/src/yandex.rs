@@ -310,7 +310,7 @@ where
 /// Accepts peers inside a list of CIDR ranges; refuses requests whose peer is unknown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IpAllowlist {
-    ranges: Vec<(IpAddr, u8)>,
+    ranges: Vec<ipnet::IpNet>,
 }
 
 impl IpAllowlist {
@@ -322,29 +322,20 @@ impl IpAllowlist {
     /// An allowlist of CIDR ranges (`5.45.207.0/25`, `2a02:6b8::/32`, or a bare
     /// address for a single host).
     pub fn new<'a>(ranges: impl IntoIterator<Item = &'a str>) -> Result<Self, ConfigError> {
-        let mut parsed = Vec::new();
-        for range in ranges {
-            let (addr, bits) = match range.split_once('/') {
-                Some((addr, bits)) => (addr, Some(bits)),
-                None => (range, None),
-            };
-            let addr: IpAddr = addr
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError(format!("`{range}` is not an IP range")))?;
-            let max = if addr.is_ipv4() { 32 } else { 128 };
-            let bits = match bits {
-                Some(bits) => bits
-                    .trim()
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|b| *b <= max)
-                    .ok_or_else(|| ConfigError(format!("`{range}`: bad prefix length")))?,
-                None => max,
-            };
-            parsed.push((addr, bits));
-        }
-        Ok(IpAllowlist { ranges: parsed })
+        let ranges = ranges
+            .into_iter()
+            .map(|range| {
+                let text = range.trim();
+                text.parse::<ipnet::IpNet>()
+                    .or_else(|_| text.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError(format!(
+                            "`{range}` is not an IP range (`5.45.207.0/25`) or address"
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(IpAllowlist { ranges })
     }
 
     /// [`IpAllowlist::YANDEX_MARKET_RANGES`].
@@ -357,30 +348,7 @@ impl IpAllowlist {
     /// IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
-        self.ranges.iter().any(|(net, bits)| match (net, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), usize::from(*bits))
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), usize::from(*bits))
-            }
-            _ => false,
-        })
-    }
-}
-
-fn prefix_eq(a: &[u8], b: &[u8], bits: usize) -> bool {
-    let (whole, rest) = (bits / 8, bits % 8);
-    if a.get(..whole) != b.get(..whole) {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    match (a.get(whole), b.get(whole)) {
-        (Some(x), Some(y)) => x & mask == y & mask,
-        _ => false,
+        self.ranges.iter().any(|range| range.contains(&ip))
     }
 }
 
