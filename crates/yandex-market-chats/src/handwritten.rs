@@ -20,8 +20,8 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 
 /// A file to send into a chat: its name, its bytes and its media type.
 ///
-/// The media type defaults to one guessed from the file name's extension (common
-/// image, document and archive types), else `application/octet-stream`.
+/// The media type defaults to the one registered for the file name's extension, else
+/// `application/octet-stream`.
 ///
 /// ```
 /// use marketplace_yandex_market_chats::ChatFile;
@@ -89,29 +89,13 @@ impl std::fmt::Debug for ChatFile {
     }
 }
 
+/// The media type registered for the file name's extension (mime_guess, already in
+/// the tree through reqwest's multipart support), else `application/octet-stream`.
+/// The extension is read from the name itself, so `.pdf` counts as a PDF.
 fn guess_content_type(name: &str) -> &'static str {
-    let extension = name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "heic" => "image/heic",
-        "bmp" => "image/bmp",
-        "pdf" => "application/pdf",
-        "txt" => "text/plain",
-        "csv" => "text/csv",
-        "doc" => "application/msword",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xls" => "application/vnd.ms-excel",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "zip" => "application/zip",
-        "mp4" => "video/mp4",
-        _ => "application/octet-stream",
-    }
+    name.rsplit_once('.')
+        .and_then(|(_, extension)| mime_guess::from_ext(extension).first_raw())
+        .unwrap_or("application/octet-stream")
 }
 
 impl Client {
@@ -230,6 +214,19 @@ mod tests {
         assert_eq!(
             ChatFile::new(".pdf", vec![]).content_type(),
             "application/pdf"
+        );
+        // Beyond a hand-kept table: the maintained registry knows every common type.
+        assert_eq!(
+            ChatFile::new("logo.svg", vec![]).content_type(),
+            "image/svg+xml"
+        );
+        assert_eq!(
+            ChatFile::new("scan.TIFF", vec![]).content_type(),
+            "image/tiff"
+        );
+        assert_eq!(
+            ChatFile::new("notes.odt", vec![]).content_type(),
+            "application/vnd.oasis.opendocument.text"
         );
     }
 
