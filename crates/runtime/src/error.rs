@@ -327,18 +327,17 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     }
 
     // Absolute times are the server's: measured against its `Date` when it sends
-    // one, so a skewed local clock neither stretches nor skips the wait.
+    // one, so a skewed local clock neither stretches nor skips the wait. HTTP dates
+    // come in three forms (RFC 9110 §5.6.7), which httpdate reads.
     let now = text(headers, "date")
-        .and_then(|date| chrono::DateTime::parse_from_rfc2822(date).ok())
-        .map_or(now, |date| {
-            SystemTime::from(date.with_timezone(&chrono::Utc))
-        });
+        .and_then(|date| httpdate::parse_http_date(date).ok())
+        .unwrap_or(now);
     let retry_after = text(headers, "retry-after").and_then(|value| {
         if let Ok(seconds) = value.parse::<u64>() {
             return Some(Duration::from_secs(seconds));
         }
-        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-        Some(wait_until(at, now))
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
     });
     retry_after.or_else(|| {
         let remaining = text(headers, "x-ratelimit-resource-remaining")?
@@ -592,6 +591,35 @@ mod tests {
         // A date in the past means "now", not a negative wait.
         let later = now + Duration::from_secs(3600);
         assert_eq!(retry_after(&headers, later), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn retry_after_and_date_accept_every_http_date_form() {
+        // RFC 9110 §5.6.7: recipients accept IMF-fixdate, the obsolete RFC 850 form
+        // and asctime, in `Retry-After` as in `Date`.
+        let now = at("1994-11-06T08:49:00Z");
+        for date in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            let retry = headers(&[("retry-after", date)]);
+            assert_eq!(
+                retry_after(&retry, now),
+                Some(Duration::from_secs(37)),
+                "{date}"
+            );
+            // The same instant as the server's clock: a `Retry-After` 30 s later.
+            let skewed = headers(&[
+                ("date", date),
+                ("retry-after", "Sun, 06 Nov 1994 08:50:07 GMT"),
+            ]);
+            assert_eq!(
+                retry_after(&skewed, now + Duration::from_secs(3600)),
+                Some(Duration::from_secs(30)),
+                "Date: {date}"
+            );
+        }
     }
 
     #[test]
