@@ -22,17 +22,6 @@ struct Shared {
 }
 
 impl Runtime {
-    /// A runtime for `marketplace` (used in tracing spans and errors) with
-    /// credentials, the default retry policy and no client-side limits.
-    pub fn new(marketplace: &'static str, auth: Auth) -> Self {
-        Runtime::with_settings(
-            marketplace,
-            auth,
-            RetryPolicy::default(),
-            Limiter::default(),
-        )
-    }
-
     fn with_settings(
         marketplace: &'static str,
         auth: Auth,

@@ -17,11 +17,6 @@ use crate::Runtime;
 use crate::error::without_query;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_error, is_retryable_status};
 
-/// progenitor adds `api-version: <info.version>` to every request. No marketplace
-/// defines that header, so it is removed rather than sent as noise (and recorded
-/// fixtures stay exactly what the vendor documents).
-const PROGENITOR_VERSION_HEADER: &str = "api-version";
-
 /// The range the spec allows an integer query parameter (`minimum`/`maximum`,
 /// inclusive), which the generated `pre` hook passes for each operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +53,7 @@ impl QueryBound {
 }
 
 /// Runs before each request: the spec's integer ranges on query parameters (a
-/// violation fails the call before anything is sent), header hygiene, and a first
+/// violation fails the call before anything is sent) and a first
 /// application of the credentials, so that one that cannot be applied fails the
 /// call here, before anything is sent. [`exec`] applies them again wherever they
 /// would otherwise go out stale (see there).
@@ -77,7 +72,6 @@ pub async fn pre<E>(
             }
         }
     }
-    request.headers_mut().remove(PROGENITOR_VERSION_HEADER);
     runtime
         .auth()
         .apply(request)
