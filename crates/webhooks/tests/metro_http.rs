@@ -49,6 +49,16 @@ async fn start(configure: impl FnOnce(MetroReceiver) -> MetroReceiver) -> Receiv
 /// Sends `body` as METRO would: signed for `url` at `timestamp` with `secret`.
 async fn deliver_signed(url: &str, body: &str, timestamp: i64, secret: &str) -> (u16, Value) {
     let signature = MetroHmac::new(KEY, secret).signature("POST", url, body.as_bytes(), timestamp);
+    deliver_with_signature(url, body, timestamp, signature).await
+}
+
+/// POSTs `body` to `url` with `timestamp` and `signature`, whatever text it was made over.
+async fn deliver_with_signature(
+    url: &str,
+    body: &str,
+    timestamp: i64,
+    signature: String,
+) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
@@ -320,17 +330,8 @@ async fn a_forged_signature_is_refused_before_anything_is_read() {
     );
     // A correct signature over another body does not carry over.
     let signature = MetroHmac::new(KEY, SECRET).signature("POST", &receiver.url, b"{}", NOW);
-    let response = reqwest::Client::new()
-        .post(&receiver.url)
-        .header("x-client", KEY)
-        .header("x-timestamp", NOW.to_string())
-        .header("x-signature", signature)
-        .body(SEED_ORDER_CREATED)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        answer(response).await,
+        deliver_with_signature(&receiver.url, SEED_ORDER_CREATED, NOW, signature).await,
         (
             401,
             rejected("invalid_signature", "x-signature does not match")
@@ -344,16 +345,12 @@ async fn a_forged_signature_is_refused_before_anything_is_read() {
         SEED_ORDER_CREATED.as_bytes(),
         NOW,
     );
-    let response = reqwest::Client::new()
-        .post(&receiver.url)
-        .header("x-client", KEY)
-        .header("x-timestamp", NOW.to_string())
-        .header("x-signature", signature)
-        .body(SEED_ORDER_CREATED)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer(response).await.0, 401);
+    assert_eq!(
+        deliver_with_signature(&receiver.url, SEED_ORDER_CREATED, NOW, signature)
+            .await
+            .0,
+        401
+    );
     assert!(receiver.app.received().is_empty());
 }
 
@@ -815,17 +812,8 @@ async fn a_signature_made_for_another_url_logs_the_url_it_was_checked_against() 
         SEED_ORDER_CREATED.as_bytes(),
         NOW,
     );
-    let response = reqwest::Client::new()
-        .post(&receiver.url)
-        .header("x-client", KEY)
-        .header("x-timestamp", NOW.to_string())
-        .header("x-signature", headers)
-        .body(SEED_ORDER_CREATED)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        answer(response).await,
+        deliver_with_signature(&receiver.url, SEED_ORDER_CREATED, NOW, headers).await,
         (
             401,
             rejected("invalid_signature", "x-signature does not match")
