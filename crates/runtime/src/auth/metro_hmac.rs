@@ -7,7 +7,6 @@ use std::sync::Arc;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderName, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 use super::{Auth, Authenticate, sensitive_header};
@@ -53,9 +52,10 @@ pub enum SignatureEncoding {
 /// `BODY` for multipart requests, and the public clients that upload to METRO sign an
 /// empty body (not verified against the sandbox).
 ///
-/// The client secret is held as a [`SecretString`]: it is never sent, `Debug` shows
-/// only the client id, and no error message contains it. The signature header is
-/// marked sensitive.
+/// The client secret itself is not kept: the signer holds the HMAC state keyed with
+/// it once (each signature clones that state rather than hashing the key again). The
+/// state is as secret as the key: it is never sent, `Debug` shows only the client id,
+/// and no error message contains it. The signature header is marked sensitive.
 ///
 /// ```
 /// use marketplace_runtime::{Auth, FixedClock, MetroHmac, SignatureEncoding};
@@ -73,7 +73,10 @@ pub enum SignatureEncoding {
 /// ```
 pub struct MetroHmac {
     client_id: String,
-    client_secret: SecretString,
+    /// The HMAC keyed once with the client secret (each signature clones this
+    /// state instead of hashing the key again). It is as secret as the key: never
+    /// shown by `Debug`.
+    keyed: Hmac<Sha256>,
     encoding: SignatureEncoding,
     clock: Arc<dyn Clock>,
     /// `scheme://host[:port]` to sign instead of the request's own (see
@@ -87,7 +90,9 @@ impl MetroHmac {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         MetroHmac {
             client_id: client_id.into(),
-            client_secret: SecretString::from(client_secret.into()),
+            // HMAC accepts keys of any length: keying cannot fail.
+            keyed: Hmac::<Sha256>::new_from_slice(client_secret.into().as_bytes())
+                .expect("HMAC-SHA256 takes keys of any length"),
             encoding: SignatureEncoding::default(),
             clock: Arc::new(SystemClock),
             signed_origin: None,
@@ -174,9 +179,7 @@ impl MetroHmac {
     /// [`string_to_sign`](Self::string_to_sign) keyed with the client secret, in this
     /// signer's encoding. Useful to check a signature computed elsewhere.
     pub fn signature(&self, method: &str, full_url: &str, body: &[u8], timestamp: i64) -> String {
-        // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.client_secret.expose_secret().as_bytes())
-            .expect("HMAC-SHA256 takes keys of any length");
+        let mut mac = self.keyed.clone();
         Self::each_part_to_sign(method, full_url, body, timestamp, |part| mac.update(part));
         let digest = mac.finalize().into_bytes();
         match self.encoding {
@@ -212,11 +215,7 @@ impl MetroHmac {
         let Some(digest) = digest else {
             return false;
         };
-        let Ok(mut mac) =
-            Hmac::<Sha256>::new_from_slice(self.client_secret.expose_secret().as_bytes())
-        else {
-            return false;
-        };
+        let mut mac = self.keyed.clone();
         mac.update(text);
         mac.verify_slice(&digest).is_ok()
     }

@@ -17,7 +17,8 @@ pub use yandex::Yandex;
 
 /// Adds credentials (headers, signatures) to an outgoing request.
 ///
-/// Implementations hold their secrets as [`secrecy::SecretString`], implement `Debug`
+/// Implementations hold their secrets as [`secrecy::SecretString`] (or a state
+/// derived from them, such as a keyed HMAC, that nothing prints), implement `Debug`
 /// without them, and mark the header values they set sensitive (see
 /// [`sensitive_header`]). An error message must never contain a secret.
 pub trait Authenticate: Send + Sync + std::fmt::Debug + 'static {
