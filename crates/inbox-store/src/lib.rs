@@ -12,7 +12,8 @@
 //! ```
 //! let schema = schemars::schema_for!(marketplace_inbox_store::Thread);
 //! let json = serde_json::to_value(&schema).unwrap();
-//! assert_eq!(json["properties"]["id"]["type"], "string");
+//! assert_eq!(json["properties"]["id"]["$ref"], "#/definitions/ThreadId");
+//! assert_eq!(json["definitions"]["ThreadId"]["type"], "string");
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
