@@ -618,10 +618,10 @@ impl Store for SqliteStore {
                 Marketplace::ALL.iter().map(|m| (*m, 0)).collect();
             for row in &rows {
                 let name: String = get(row, "marketplace")?;
-                let m = Marketplace::from_str(&name).map_err(|e| corrupt(e))?;
+                let m = Marketplace::from_str(&name).map_err(corrupt)?;
                 let n: i64 = get(row, "n")?;
                 if let Some(slot) = counts.iter_mut().find(|(k, _)| *k == m) {
-                    slot.1 = u64::try_from(n).map_err(|e| corrupt(e))?;
+                    slot.1 = u64::try_from(n).map_err(corrupt)?;
                 }
             }
             Ok(counts)
