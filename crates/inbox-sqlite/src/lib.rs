@@ -86,6 +86,25 @@ fn now() -> Result<String> {
     ts(Utc::now())
 }
 
+/// The store keys rows by the ids' text forms: an id built by hand that would not read
+/// back (an empty account, a Yandex id of 0, an empty vendor message id) is refused.
+fn check_thread_id(id: &ThreadId) -> Result<String> {
+    let key = id.to_string();
+    match ThreadId::from_str(&key) {
+        Ok(back) if back == *id => Ok(key),
+        Ok(_) => Err(StoreError::Invalid(format!(
+            "thread id {key} does not read back as itself"
+        ))),
+        Err(e) => Err(StoreError::Invalid(format!("thread id {key}: {e}"))),
+    }
+}
+
+fn check_message_id(id: &MessageId) -> Result<String> {
+    MessageId::from_str(id.as_str())
+        .map(|_| id.to_string())
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
 }
@@ -274,6 +293,7 @@ impl SqliteStore {
         checkpoint: &Checkpoint,
     ) -> Result<ApplyReport> {
         for thread in &page.threads {
+            check_thread_id(&thread.id)?;
             if thread.id.account() != *account {
                 return Err(StoreError::WrongAccount {
                     what: "thread",
@@ -283,6 +303,8 @@ impl SqliteStore {
             }
         }
         for message in &page.messages {
+            check_thread_id(&message.thread)?;
+            check_message_id(&message.id)?;
             if message.thread.account() != *account {
                 return Err(StoreError::WrongAccount {
                     what: "message",
@@ -664,10 +686,10 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)
                  RETURNING {OUTBOX_COLUMNS}"
             ))
-            .bind(reply.thread.to_string())
+            .bind(check_thread_id(&reply.thread)?)
             .bind(&reply.text)
             .bind(json(&reply.attachments)?)
-            .bind(reply.last_seen.as_ref().map(ToString::to_string))
+            .bind(reply.last_seen.as_ref().map(check_message_id).transpose()?)
             .bind(&at)
             .fetch_one(&mut *tx)
             .await
