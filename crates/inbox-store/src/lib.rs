@@ -26,7 +26,9 @@ pub use capabilities::{
     Action, AttachmentCapabilities, Capabilities, MarkRead, Unsupported, UnsupportedReason,
 };
 pub use id::{Account, IdError, Marketplace, MessageId, ThreadId, VendorThread};
-pub use model::{Attachment, AuthorRole, Message, OrderRef, Status, StatusKind, Thread};
+pub use model::{
+    Attachment, AuthorRole, Message, OrderRef, Status, StatusKind, Thread, awaiting_reply_since,
+};
 pub use store::{
     ApplyReport, Change, ChangeKind, Checkpoint, NewReply, OutboxEntry, OutboxId, OutboxState,
     OutgoingAttachment, Page, PurgeReport, Result, Retention, Store, StoreError, ThreadFilter,

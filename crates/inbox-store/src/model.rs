@@ -196,3 +196,49 @@ pub struct Message {
     /// The vendor's message as received (JSON), `null` once purged by retention.
     pub raw: serde_json::Value,
 }
+
+/// When the oldest buyer message not yet answered by the seller arrived, from a thread's
+/// messages (any order): the first buyer message after the seller's last one.
+/// Support and system messages answer nothing. `None` when no buyer message awaits.
+///
+/// For marketplaces whose history the sync must not read (METRO: listing marks messages
+/// seen), the sync engine sets [`Thread::awaiting_reply_since`] from what it has instead.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use marketplace_inbox_store::{awaiting_reply_since, AuthorRole, Message, MessageId};
+///
+/// let at = |h| Utc.with_ymd_and_hms(2026, 11, 2, h, 0, 0).unwrap();
+/// let msg = |id: &str, author, h| Message {
+///     id: MessageId::vendor(id),
+///     thread: "lectronz:acme:1".parse().unwrap(),
+///     author,
+///     text: None,
+///     attachments: vec![],
+///     created_at: at(h),
+///     read_at: None,
+///     raw: serde_json::Value::Null,
+/// };
+/// let history = [
+///     msg("1", AuthorRole::Buyer, 8),
+///     msg("2", AuthorRole::Seller, 9),
+///     msg("3", AuthorRole::Buyer, 10),
+///     msg("4", AuthorRole::System, 11),
+///     msg("5", AuthorRole::Buyer, 12),
+/// ];
+/// assert_eq!(awaiting_reply_since(&history), Some(at(10)));
+/// assert_eq!(awaiting_reply_since(&history[..2]), None);
+/// ```
+pub fn awaiting_reply_since(messages: &[Message]) -> Option<DateTime<Utc>> {
+    let last_answer = messages
+        .iter()
+        .filter(|m| m.author == AuthorRole::Seller)
+        .map(|m| m.created_at)
+        .max();
+    messages
+        .iter()
+        .filter(|m| m.author == AuthorRole::Buyer)
+        .map(|m| m.created_at)
+        .filter(|t| last_answer.is_none_or(|answer| *t > answer))
+        .min()
+}
