@@ -1,0 +1,773 @@
+//! SQLite backend of the unified inbox store ([`marketplace_inbox_store::Store`]).
+//!
+//! A file (WAL journal, `synchronous=FULL`) or an in-memory database for tests,
+//! through sqlx. The schema's migrations live in this crate's `migrations/`, are
+//! embedded at compile time and applied on open.
+//!
+//! ```
+//! use marketplace_inbox_sqlite::SqliteStore;
+//! use marketplace_inbox_store::{Account, Checkpoint, Marketplace, Page, Store};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let store = SqliteStore::open_in_memory().await?;
+//! let account = Account::new(Marketplace::Yandex, "acme")?;
+//! let checkpoint = Checkpoint { stream: "chats".into(), value: serde_json::json!({"page": 1}) };
+//! store.apply_page(&account, &Page::default(), &checkpoint).await?;
+//! assert_eq!(store.checkpoint(&account, "chats").await?, Some(serde_json::json!({"page": 1})));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use futures::future::BoxFuture;
+use marketplace_inbox_store::{
+    Account, ApplyReport, Attachment, AuthorRole, Change, ChangeKind, Checkpoint, Marketplace,
+    Message, MessageId, NewReply, OrderRef, OutboxEntry, OutboxId, OutboxState, OutgoingAttachment,
+    Page, PurgeReport, Result, Status, StatusKind, Store, StoreError, Thread, ThreadFilter,
+    ThreadId,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+
+/// The embedded default store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+/// Fixed-width UTC text: text order is time order.
+fn ts(t: DateTime<Utc>) -> Result<String> {
+    if !(0..=9999).contains(&t.year()) {
+        return Err(StoreError::Invalid(format!(
+            "time {t} is outside the years 0000–9999"
+        )));
+    }
+    Ok(t.to_rfc3339_opts(SecondsFormat::Nanos, true))
+}
+
+fn opt_ts(t: Option<DateTime<Utc>>) -> Result<Option<String>> {
+    t.map(ts).transpose()
+}
+
+fn parse_ts(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt(format!("time `{text}`: {e}")))
+}
+
+fn parse_opt_ts(text: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    text.as_deref().map(parse_ts).transpose()
+}
+
+fn get<'r, T>(row: &'r SqliteRow, column: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+{
+    row.try_get(column).map_err(backend)
+}
+
+fn now() -> Result<String> {
+    ts(Utc::now())
+}
+
+/// The store keys rows by the ids' text forms: an id built by hand that would not read
+/// back (an empty account, a Yandex id of 0, an empty vendor message id) is refused.
+fn check_thread_id(id: &ThreadId) -> Result<String> {
+    let key = id.to_string();
+    match ThreadId::from_str(&key) {
+        Ok(back) if back == *id => Ok(key),
+        Ok(_) => Err(StoreError::Invalid(format!(
+            "thread id {key} does not read back as itself"
+        ))),
+        Err(e) => Err(StoreError::Invalid(format!("thread id {key}: {e}"))),
+    }
+}
+
+fn check_message_id(id: &MessageId) -> Result<String> {
+    MessageId::from_str(id.as_str())
+        .map(|_| id.to_string())
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+const THREAD_COLUMNS: &str = "thread_key, order_id, order_number, has_order, subject, \
+     status_kind, status_raw, unread, last_activity, awaiting_since";
+
+fn thread_from_row(row: &SqliteRow) -> Result<Thread> {
+    let key: String = get(row, "thread_key")?;
+    let id = ThreadId::from_str(&key).map_err(|e| corrupt(format!("thread key `{key}`: {e}")))?;
+    let has_order: bool = get(row, "has_order")?;
+    Ok(Thread {
+        id,
+        order: has_order
+            .then(|| -> Result<OrderRef> {
+                Ok(OrderRef {
+                    id: get(row, "order_id")?,
+                    number: get(row, "order_number")?,
+                })
+            })
+            .transpose()?,
+        subject: get(row, "subject")?,
+        status: Status {
+            kind: StatusKind::from_name(&get::<String>(row, "status_kind")?),
+            raw: get(row, "status_raw")?,
+        },
+        unread: get(row, "unread")?,
+        last_activity: parse_opt_ts(get(row, "last_activity")?)?,
+        awaiting_reply_since: parse_opt_ts(get(row, "awaiting_since")?)?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str =
+    "thread_key, message_id, author, text, attachments, created_at, read_at, raw";
+
+fn message_from_row(row: &SqliteRow) -> Result<Message> {
+    let key: String = get(row, "thread_key")?;
+    let id: String = get(row, "message_id")?;
+    Ok(Message {
+        id: MessageId::from_str(&id).map_err(|e| corrupt(format!("message id: {e}")))?,
+        thread: ThreadId::from_str(&key).map_err(|e| corrupt(format!("thread key: {e}")))?,
+        author: AuthorRole::from_name(&get::<String>(row, "author")?),
+        text: get(row, "text")?,
+        attachments: from_json::<Vec<Attachment>>(
+            &get::<String>(row, "attachments")?,
+            "attachments",
+        )?,
+        created_at: parse_ts(&get::<String>(row, "created_at")?)?,
+        read_at: parse_opt_ts(get(row, "read_at")?)?,
+        raw: from_json(&get::<String>(row, "raw")?, "raw")?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str = "id, thread_key, text, attachments, last_seen, state, \
+     vendor_message_id, error, created_at, updated_at";
+
+fn outbox_from_row(row: &SqliteRow) -> Result<OutboxEntry> {
+    let key: String = get(row, "thread_key")?;
+    let state: String = get(row, "state")?;
+    let message_id = |column: &str| -> Result<Option<MessageId>> {
+        get::<Option<String>>(row, column)?
+            .map(|t| MessageId::from_str(&t).map_err(|e| corrupt(format!("{column}: {e}"))))
+            .transpose()
+    };
+    Ok(OutboxEntry {
+        id: OutboxId(get(row, "id")?),
+        thread: ThreadId::from_str(&key).map_err(|e| corrupt(format!("thread key: {e}")))?,
+        text: get(row, "text")?,
+        attachments: from_json::<Vec<OutgoingAttachment>>(
+            &get::<String>(row, "attachments")?,
+            "outbox attachments",
+        )?,
+        last_seen: message_id("last_seen")?,
+        state: OutboxState::from_name(&state).ok_or_else(|| corrupt(format!("state `{state}`")))?,
+        vendor_message_id: message_id("vendor_message_id")?,
+        error: get(row, "error")?,
+        created_at: parse_ts(&get::<String>(row, "created_at")?)?,
+        updated_at: parse_ts(&get::<String>(row, "updated_at")?)?,
+    })
+}
+
+fn change_from_row(row: &SqliteRow) -> Result<Change> {
+    let key: String = get(row, "thread_key")?;
+    let kind: String = get(row, "kind")?;
+    let status = |k: &str, r: &str| -> Result<Status> {
+        Ok(Status {
+            kind: StatusKind::from_name(&get::<Option<String>>(row, k)?.unwrap_or_default()),
+            raw: get(row, r)?,
+        })
+    };
+    let change = match kind.as_str() {
+        "new_buyer_message" => {
+            let id: Option<String> = get(row, "message_id")?;
+            let id = id.ok_or_else(|| corrupt("change without message id"))?;
+            ChangeKind::NewBuyerMessage {
+                message: MessageId::from_str(&id).map_err(|e| corrupt(format!("change: {e}")))?,
+            }
+        }
+        "status_changed" => ChangeKind::StatusChanged {
+            from: status("from_kind", "from_raw")?,
+            to: status("to_kind", "to_raw")?,
+        },
+        other => return Err(corrupt(format!("change kind `{other}`"))),
+    };
+    Ok(Change {
+        cursor: get(row, "cursor")?,
+        thread: ThreadId::from_str(&key).map_err(|e| corrupt(format!("thread key: {e}")))?,
+        recorded_at: parse_ts(&get::<String>(row, "recorded_at")?)?,
+        change,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating it if missing) the database file at `path` and applies the
+    /// migrations. WAL journal with `synchronous=FULL`: a committed page survives a
+    /// crash of the process or of the machine.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        Self::migrate(pool).await
+    }
+
+    /// A private in-memory database (one connection, gone when the store is dropped).
+    pub async fn open_in_memory() -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .in_memory(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        Self::migrate(pool).await
+    }
+
+    async fn migrate(pool: SqlitePool) -> Result<Self> {
+        // `sqlx::migrate!` needs the `macros` feature (the query macros); the `derive` +
+        // `migrate` features give the same embedding macro without them.
+        sqlx::sqlx_macros::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(backend)?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The connection pool (for inspection and tests).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>> {
+        // IMMEDIATE: take the write lock first, so a transaction that reads before it
+        // writes never fails to upgrade (SQLITE_BUSY) next to a concurrent writer.
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+
+    async fn apply_page_inner(
+        &self,
+        account: &Account,
+        page: &Page,
+        checkpoint: &Checkpoint,
+    ) -> Result<ApplyReport> {
+        for thread in &page.threads {
+            check_thread_id(&thread.id)?;
+            if thread.id.account() != *account {
+                return Err(StoreError::WrongAccount {
+                    what: "thread",
+                    thread: thread.id.clone(),
+                    account: account.clone(),
+                });
+            }
+        }
+        for message in &page.messages {
+            check_thread_id(&message.thread)?;
+            check_message_id(&message.id)?;
+            if message.thread.account() != *account {
+                return Err(StoreError::WrongAccount {
+                    what: "message",
+                    thread: message.thread.clone(),
+                    account: account.clone(),
+                });
+            }
+        }
+        let stored_at = now()?;
+        let mut report = ApplyReport::default();
+        let mut tx = self.write_tx().await?;
+
+        sqlx::query(
+            "INSERT INTO checkpoints (marketplace, account, stream, value, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (marketplace, account, stream)
+             DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(account.marketplace.as_str())
+        .bind(&account.name)
+        .bind(&checkpoint.stream)
+        .bind(json(&checkpoint.value)?)
+        .bind(&stored_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+
+        for thread in &page.threads {
+            let key = thread.id.to_string();
+            let before =
+                sqlx::query("SELECT status_kind, status_raw FROM threads WHERE thread_key = ?1")
+                    .bind(&key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            let order = thread.order.clone();
+            sqlx::query(
+                "INSERT INTO threads (thread_key, marketplace, account, order_id, order_number,
+                     has_order, subject, status_kind, status_raw, unread, last_activity,
+                     awaiting_since, stored_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (thread_key) DO UPDATE SET
+                     order_id = excluded.order_id, order_number = excluded.order_number,
+                     has_order = excluded.has_order, subject = excluded.subject,
+                     status_kind = excluded.status_kind, status_raw = excluded.status_raw,
+                     unread = excluded.unread, last_activity = excluded.last_activity,
+                     awaiting_since = excluded.awaiting_since, stored_at = excluded.stored_at",
+            )
+            .bind(&key)
+            .bind(account.marketplace.as_str())
+            .bind(&account.name)
+            .bind(order.as_ref().and_then(|o| o.id.clone()))
+            .bind(order.as_ref().and_then(|o| o.number.clone()))
+            .bind(order.is_some())
+            .bind(&thread.subject)
+            .bind(thread.status.kind.as_str())
+            .bind(&thread.status.raw)
+            .bind(thread.unread)
+            .bind(opt_ts(thread.last_activity)?)
+            .bind(opt_ts(thread.awaiting_reply_since)?)
+            .bind(&stored_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            match before {
+                None => report.threads_inserted += 1,
+                Some(row) => {
+                    report.threads_updated += 1;
+                    let from = Status {
+                        kind: StatusKind::from_name(&get::<String>(&row, "status_kind")?),
+                        raw: get(&row, "status_raw")?,
+                    };
+                    if from != thread.status {
+                        sqlx::query(
+                            "INSERT INTO changes (thread_key, kind, from_kind, from_raw, to_kind,
+                                 to_raw, recorded_at)
+                             VALUES (?1, 'status_changed', ?2, ?3, ?4, ?5, ?6)",
+                        )
+                        .bind(&key)
+                        .bind(from.kind.as_str())
+                        .bind(&from.raw)
+                        .bind(thread.status.kind.as_str())
+                        .bind(&thread.status.raw)
+                        .bind(&stored_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                        report.changes += 1;
+                    }
+                }
+            }
+        }
+
+        for message in &page.messages {
+            let key = message.thread.to_string();
+            let id = message.id.to_string();
+            let existed =
+                sqlx::query("SELECT 1 FROM messages WHERE thread_key = ?1 AND message_id = ?2")
+                    .bind(&key)
+                    .bind(&id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?
+                    .is_some();
+            // A purged message stays blank when a sync sees it again.
+            sqlx::query(
+                "INSERT INTO messages (thread_key, message_id, author, text, attachments,
+                     created_at, read_at, raw)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (thread_key, message_id) DO UPDATE SET
+                     author = excluded.author, created_at = excluded.created_at,
+                     read_at = excluded.read_at,
+                     text = CASE WHEN purged_at IS NULL THEN excluded.text ELSE NULL END,
+                     attachments = CASE WHEN purged_at IS NULL THEN excluded.attachments ELSE '[]' END,
+                     raw = CASE WHEN purged_at IS NULL THEN excluded.raw ELSE 'null' END",
+            )
+            .bind(&key)
+            .bind(&id)
+            .bind(message.author.as_str())
+            .bind(&message.text)
+            .bind(json(&message.attachments)?)
+            .bind(ts(message.created_at)?)
+            .bind(opt_ts(message.read_at)?)
+            .bind(json(&message.raw)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if existed {
+                report.messages_updated += 1;
+            } else {
+                report.messages_inserted += 1;
+                if message.author == AuthorRole::Buyer {
+                    sqlx::query(
+                        "INSERT INTO changes (thread_key, kind, message_id, recorded_at)
+                         VALUES (?1, 'new_buyer_message', ?2, ?3)",
+                    )
+                    .bind(&key)
+                    .bind(&id)
+                    .bind(&stored_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    report.changes += 1;
+                }
+            }
+        }
+
+        tx.commit().await.map_err(backend)?;
+        Ok(report)
+    }
+
+    async fn outbox_entry_inner(&self, id: OutboxId) -> Result<Option<OutboxEntry>> {
+        let row = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(outbox_from_row).transpose()
+    }
+
+    /// One state change, in one transaction: the row is updated only from a state that
+    /// may become `to` (the trigger in the schema guards the same rule).
+    async fn transition(
+        &self,
+        id: OutboxId,
+        to: OutboxState,
+        vendor_message_id: Option<&MessageId>,
+        error: Option<&str>,
+    ) -> Result<OutboxEntry> {
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query("SELECT state, vendor_message_id FROM outbox WHERE id = ?1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound(id))?;
+        let state: String = get(&row, "state")?;
+        let from =
+            OutboxState::from_name(&state).ok_or_else(|| corrupt(format!("state `{state}`")))?;
+        let had_id: Option<String> = get(&row, "vendor_message_id")?;
+        // The one move within `sent`: filling in a vendor id learned later (Yandex).
+        let fill_in_id = from == OutboxState::Sent
+            && to == OutboxState::Sent
+            && had_id.is_none()
+            && vendor_message_id.is_some();
+        if !from.can_become(to) && !fill_in_id {
+            return Err(StoreError::IllegalTransition { id, from, to });
+        }
+        sqlx::query(
+            "UPDATE outbox SET state = ?2, vendor_message_id = COALESCE(?3, vendor_message_id),
+                 error = ?4, updated_at = ?5
+             WHERE id = ?1",
+        )
+        .bind(id.0)
+        .bind(to.as_str())
+        .bind(vendor_message_id.map(ToString::to_string))
+        .bind(error)
+        .bind(now()?)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let row = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"
+        ))
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let entry = outbox_from_row(&row)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(entry)
+    }
+}
+
+impl Store for SqliteStore {
+    fn apply_page<'a>(
+        &'a self,
+        account: &'a Account,
+        page: &'a Page,
+        checkpoint: &'a Checkpoint,
+    ) -> BoxFuture<'a, Result<ApplyReport>> {
+        Box::pin(self.apply_page_inner(account, page, checkpoint))
+    }
+
+    fn checkpoint<'a>(
+        &'a self,
+        account: &'a Account,
+        stream: &'a str,
+    ) -> BoxFuture<'a, Result<Option<serde_json::Value>>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT value FROM checkpoints WHERE marketplace = ?1 AND account = ?2 AND stream = ?3",
+            )
+            .bind(account.marketplace.as_str())
+            .bind(&account.name)
+            .bind(stream)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+            row.map(|r| from_json(&get::<String>(&r, "value")?, "checkpoint"))
+                .transpose()
+        })
+    }
+
+    fn thread<'a>(&'a self, id: &'a ThreadId) -> BoxFuture<'a, Result<Option<Thread>>> {
+        Box::pin(async move {
+            let row = sqlx::query(&format!(
+                "SELECT {THREAD_COLUMNS} FROM threads WHERE thread_key = ?1"
+            ))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+            row.as_ref().map(thread_from_row).transpose()
+        })
+    }
+
+    fn awaiting_reply<'a>(
+        &'a self,
+        filter: &'a ThreadFilter,
+    ) -> BoxFuture<'a, Result<Vec<Thread>>> {
+        Box::pin(async move {
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {THREAD_COLUMNS} FROM threads WHERE awaiting_since IS NOT NULL"
+            ));
+            if !filter.marketplaces.is_empty() {
+                query.push(" AND marketplace IN (");
+                let mut list = query.separated(", ");
+                for m in &filter.marketplaces {
+                    list.push_bind(m.as_str());
+                }
+                query.push(")");
+            }
+            if let Some(unread) = filter.unread {
+                query.push(" AND unread = ").push_bind(unread);
+            }
+            if !filter.statuses.is_empty() {
+                query.push(" AND status_kind IN (");
+                let mut list = query.separated(", ");
+                for s in &filter.statuses {
+                    list.push_bind(s.as_str());
+                }
+                query.push(")");
+            }
+            query.push(" ORDER BY awaiting_since ASC, thread_key ASC");
+            if let Some(limit) = filter.limit {
+                query.push(" LIMIT ").push_bind(i64::from(limit));
+            }
+            let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
+            rows.iter().map(thread_from_row).collect()
+        })
+    }
+
+    fn messages<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Vec<Message>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_key = ?1
+                 ORDER BY created_at ASC, rowid ASC"
+            ))
+            .bind(thread.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            rows.iter().map(message_from_row).collect()
+        })
+    }
+
+    fn last_message<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Option<Message>>> {
+        Box::pin(async move {
+            let row = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_key = ?1
+                 ORDER BY created_at DESC, rowid DESC LIMIT 1"
+            ))
+            .bind(thread.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+            row.as_ref().map(message_from_row).transpose()
+        })
+    }
+
+    fn unread_counts(&self) -> BoxFuture<'_, Result<Vec<(Marketplace, u64)>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT marketplace, COUNT(*) AS n FROM threads WHERE unread = 1 GROUP BY marketplace",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            let mut counts: Vec<(Marketplace, u64)> =
+                Marketplace::ALL.iter().map(|m| (*m, 0)).collect();
+            for row in &rows {
+                let name: String = get(row, "marketplace")?;
+                let m = Marketplace::from_str(&name).map_err(corrupt)?;
+                let n: i64 = get(row, "n")?;
+                if let Some(slot) = counts.iter_mut().find(|(k, _)| *k == m) {
+                    slot.1 = u64::try_from(n).map_err(corrupt)?;
+                }
+            }
+            Ok(counts)
+        })
+    }
+
+    fn changes_since(&self, cursor: i64, limit: u32) -> BoxFuture<'_, Result<Vec<Change>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT cursor, thread_key, kind, message_id, from_kind, from_raw, to_kind, to_raw,
+                     recorded_at
+                 FROM changes WHERE cursor > ?1 ORDER BY cursor ASC LIMIT ?2",
+            )
+            .bind(cursor)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            rows.iter().map(change_from_row).collect()
+        })
+    }
+
+    fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>> {
+        Box::pin(async move {
+            let row = sqlx::query("SELECT COALESCE(MAX(cursor), 0) AS c FROM changes")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+            get(&row, "c")
+        })
+    }
+
+    fn enqueue_reply<'a>(&'a self, reply: &'a NewReply) -> BoxFuture<'a, Result<OutboxEntry>> {
+        Box::pin(async move {
+            let at = now()?;
+            let mut tx = self.write_tx().await?;
+            let row = sqlx::query(&format!(
+                "INSERT INTO outbox (thread_key, text, attachments, last_seen, state, created_at,
+                     updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)
+                 RETURNING {OUTBOX_COLUMNS}"
+            ))
+            .bind(check_thread_id(&reply.thread)?)
+            .bind(&reply.text)
+            .bind(json(&reply.attachments)?)
+            .bind(reply.last_seen.as_ref().map(check_message_id).transpose()?)
+            .bind(&at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let entry = outbox_from_row(&row)?;
+            tx.commit().await.map_err(backend)?;
+            Ok(entry)
+        })
+    }
+
+    fn mark_sent(
+        &self,
+        id: OutboxId,
+        vendor_message_id: Option<MessageId>,
+    ) -> BoxFuture<'_, Result<OutboxEntry>> {
+        Box::pin(async move {
+            self.transition(id, OutboxState::Sent, vendor_message_id.as_ref(), None)
+                .await
+        })
+    }
+
+    fn mark_unknown(&self, id: OutboxId) -> BoxFuture<'_, Result<OutboxEntry>> {
+        Box::pin(self.transition(id, OutboxState::Unknown, None, None))
+    }
+
+    fn mark_failed<'a>(
+        &'a self,
+        id: OutboxId,
+        error: &'a str,
+    ) -> BoxFuture<'a, Result<OutboxEntry>> {
+        Box::pin(self.transition(id, OutboxState::Failed, None, Some(error)))
+    }
+
+    fn outbox_entry(&self, id: OutboxId) -> BoxFuture<'_, Result<Option<OutboxEntry>>> {
+        Box::pin(self.outbox_entry_inner(id))
+    }
+
+    fn outbox(&self, state: OutboxState) -> BoxFuture<'_, Result<Vec<OutboxEntry>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = ?1 ORDER BY id ASC"
+            ))
+            .bind(state.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            rows.iter().map(outbox_from_row).collect()
+        })
+    }
+
+    fn purge_before(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<PurgeReport>> {
+        Box::pin(async move {
+            let cutoff = ts(cutoff)?;
+            let at = now()?;
+            let mut tx = self.write_tx().await?;
+            let messages = sqlx::query(
+                "UPDATE messages SET text = NULL, attachments = '[]', raw = 'null', purged_at = ?2
+                 WHERE created_at < ?1 AND purged_at IS NULL",
+            )
+            .bind(&cutoff)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+            // Pending and unknown replies keep their text: reconciliation needs it.
+            let outbox = sqlx::query(
+                "UPDATE outbox SET text = NULL, attachments = '[]', purged_at = ?2
+                 WHERE created_at < ?1 AND purged_at IS NULL AND state IN ('sent', 'failed')",
+            )
+            .bind(&cutoff)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+            tx.commit().await.map_err(backend)?;
+            Ok(PurgeReport { messages, outbox })
+        })
+    }
+}
