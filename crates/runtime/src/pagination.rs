@@ -98,7 +98,8 @@ impl<T> Page<T> {
         self.items
     }
 
-    /// How many items the stream yielded before this page.
+    /// The position of the page's first item in the list: the offset it was
+    /// requested at (offset style), or how many items came before it.
     pub fn offset(&self) -> u64 {
         self.offset
     }
@@ -141,6 +142,8 @@ pub struct Pages<'a, T> {
     style: Style,
     requested: Option<u64>,
     page_size: Option<u64>,
+    /// The offset of the first page (offset style).
+    start: u64,
     read: u64,
     pages: u64,
     max_pages: Option<u64>,
@@ -158,16 +161,30 @@ impl<'a, T> Pages<'a, T> {
         Pages {
             fetch: Box::new(fetch),
             in_flight: None,
-            next: Some(At::First),
+            next: Some(match style {
+                Style::Offset => At::Offset(0),
+                _ => At::First,
+            }),
             failure: None,
             style,
             requested: requested.filter(|&n| n > 0),
             page_size: None,
+            start: 0,
             read: 0,
             pages: 0,
             max_pages: None,
             tokens: HashSet::new(),
         }
+    }
+
+    /// Starts an offset list at `offset` (the builder's own offset, if the caller
+    /// set one) instead of 0.
+    pub fn from_offset(mut self, offset: Option<u64>) -> Self {
+        if let (Style::Offset, Some(offset)) = (self.style, offset) {
+            self.start = offset;
+            self.next = Some(At::Offset(offset));
+        }
+        self
     }
 
     /// The items of every page, one by one (`by_item()`).
@@ -181,14 +198,15 @@ impl<'a, T> Pages<'a, T> {
     /// Turns one answer into the page to yield, and decides what comes next.
     fn accept(&mut self, fetched: Fetched<T>) -> Page<T> {
         let Fetched { items, total, next } = fetched;
-        let offset = self.read;
+        let offset = self.start.saturating_add(self.read);
         let len = items.len() as u64;
         self.read = self.read.saturating_add(len);
+        let position = offset.saturating_add(len);
         self.pages += 1;
         let next = next.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         // The position the answer names, or why it cannot be requested.
         let (named, next) = match (self.style, next) {
-            (Style::Offset, _) => (Ok(Some(At::Offset(self.read))), None),
+            (Style::Offset, _) => (Ok(Some(At::Offset(position))), None),
             (_, None) => (Ok(None), None),
             (Style::PageToken, Some(token)) => (Ok(Some(At::Token(token.clone()))), Some(token)),
             (Style::CursorUrl(parameter), Some(url)) => match cursor_of(&url, parameter) {
@@ -196,7 +214,7 @@ impl<'a, T> Pages<'a, T> {
                 Err(reason) => (Err(reason), None),
             },
         };
-        self.next = self.after(len, total, named);
+        self.next = self.after(len, position, total, named);
         Page {
             items,
             offset,
@@ -205,13 +223,16 @@ impl<'a, T> Pages<'a, T> {
         }
     }
 
+    /// Where the page read (`len` items, ending at `position` of a list of
+    /// `total`) says to go next, by the stop rules (see the module docs).
     fn after(
         &mut self,
         len: u64,
+        position: u64,
         total: Option<u64>,
         named: Result<Option<At>, String>,
     ) -> Option<At> {
-        if len == 0 || total.is_some_and(|total| self.read >= total) {
+        if len == 0 || total.is_some_and(|total| position >= total) {
             return None;
         }
         let more_said = match (&named, self.style) {
@@ -230,7 +251,10 @@ impl<'a, T> Pages<'a, T> {
                     None => len,
                 };
                 self.page_size = Some(size);
-                self.max_pages = total.map(|total| total.div_ceil(size).saturating_add(1));
+                self.max_pages = total.map(|total| {
+                    let left = total.saturating_sub(self.start);
+                    left.div_ceil(size).saturating_add(1)
+                });
                 size
             }
         };

@@ -305,7 +305,7 @@ async fn a_failed_page_is_yielded_and_ends_the_stream() {
         Mock::given(any())
             .respond_with(move |request: &Request| {
                 if request.url.query().is_some_and(|q| {
-                    q.contains("offset") || q.contains("token") || q.contains("cursor")
+                    q.contains("offset=2") || q.contains("token") || q.contains("cursor")
                 }) {
                     ResponseTemplate::new(500)
                 } else {
@@ -341,4 +341,21 @@ async fn pages_are_fetched_lazily() {
     assert_eq!(items.next().await.unwrap().unwrap(), 1);
     assert_eq!(items.next().await.unwrap().unwrap(), 2);
     assert_eq!(requests(&server).await, 1, "one page in memory at a time");
+}
+
+#[tokio::test]
+async fn an_offset_list_starts_at_the_callers_offset() {
+    let server = server(|at| {
+        let offset: u64 = at.parse().unwrap();
+        json!({"items": [offset + 1, offset + 2], "total": 6})
+    })
+    .await;
+    let pages: Vec<Page<u64>> =
+        collect(pages(&server, Style::Offset, Some(2)).from_offset(Some(2)))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+    let seen: Vec<(u64, &[u64])> = pages.iter().map(|p| (p.offset(), p.items())).collect();
+    assert_eq!(seen, [(2, &[3, 4][..]), (4, &[5, 6][..])]);
 }
