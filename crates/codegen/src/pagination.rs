@@ -569,3 +569,86 @@ fn builder_ident(file: &syn::File, id: &str) -> Option<syn::Ident> {
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn types() -> syn::File {
+        syn::parse_quote! {
+            pub mod types {
+                pub struct Answer {
+                    pub result: ::std::option::Option<Result>,
+                }
+                pub struct Result {
+                    pub chats: ::std::vec::Vec<Chat>,
+                    #[serde(rename = "nextPageToken", skip_serializing_if = "::std::option::Option::is_none")]
+                    pub next_page_token: ::std::option::Option<::std::string::String>,
+                    pub total: i64,
+                }
+                pub struct Chat {}
+            }
+        }
+    }
+
+    #[test]
+    fn pointers_become_reads_through_the_generated_structs() {
+        let file = types();
+        let types = types_module(&file);
+        let (items, element) = read(types, "Answer", "/result/chats", Read::Items).unwrap();
+        assert_eq!(
+            items.to_string(),
+            quote! { Some(page).and_then(|v| v.result).map(|v| v.chats).unwrap_or_default() }
+                .to_string()
+        );
+        let element = in_builder_module(types, element.unwrap());
+        assert_eq!(
+            quote!(#element).to_string(),
+            quote!(types::Chat).to_string()
+        );
+
+        let (next, _) = read(types, "Answer", "/result/nextPageToken", Read::Next).unwrap();
+        assert_eq!(
+            next.to_string(),
+            quote! {
+                Some(&page)
+                    .and_then(|v| v.result.as_ref())
+                    .and_then(|v| v.next_page_token.as_ref())
+                    .map(::std::string::ToString::to_string)
+            }
+            .to_string()
+        );
+        let (total, _) = read(types, "Answer", "/result/total", Read::Total).unwrap();
+        assert!(
+            total.to_string().ends_with(
+                &quote! { .map(|v| &v.total).and_then(|v| ::marketplace_runtime::pagination::Count::count(*v)) }
+                    .to_string()
+            ),
+            "{total}"
+        );
+
+        let missing = read(types, "Answer", "/result/cursor", Read::Next).unwrap_err();
+        assert!(missing.contains("no field for `cursor`"), "{missing}");
+    }
+
+    #[test]
+    fn the_extension_is_parsed_with_every_problem_named() {
+        let parsed = Pagination::parse(&serde_json::json!({
+            "style": "cursor-url", "items": "/sacs", "next": "/next_page", "token": "cursor"
+        }))
+        .unwrap();
+        assert_eq!(parsed.style, Style::CursorUrl);
+        assert_eq!(parsed.token.as_deref(), Some("cursor"));
+
+        let problems = Pagination::parse(&serde_json::json!({"style": "offset", "items": "sacs"}))
+            .unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "style `offset` needs `offset`",
+                "style `offset` needs `page-size`",
+                "`sacs` is not a JSON pointer into the answer (`/a/b`)",
+            ]
+        );
+    }
+}
