@@ -446,7 +446,7 @@ fn read(
             (_, true) => quote! { #expr.and_then(|v| v.#field.as_ref()) },
             (_, false) => quote! { #expr.map(|v| &v.#field) },
         };
-        ty = last_ident(&inner);
+        ty = surface::type_ident(&inner);
         last = Some(inner);
     }
     let expr = match read {
@@ -506,28 +506,16 @@ fn generic(ty: &syn::Type, wrapper: &str) -> Option<syn::Type> {
     }
 }
 
-fn last_ident(ty: &syn::Type) -> String {
-    match ty {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
 /// `T` of `Result<ResponseValue<types::T>, _>`, as the type's name.
 fn innermost(returns: &syn::Type) -> Option<String> {
     let value = generic(returns, "Result")?;
     let answer = generic(&value, "ResponseValue")?;
-    Some(last_ident(&answer))
+    Some(surface::type_ident(&answer))
 }
 
 /// A type of the `types` module as the `builder` module names it (`types::Chat`).
 fn in_builder_module(types: &[syn::Item], ty: syn::Type) -> syn::Type {
-    let name = last_ident(&ty);
+    let name = surface::type_ident(&ty);
     let is_generated = matches!(&ty, syn::Type::Path(p) if p.path.segments.len() == 1)
         && types.iter().any(|item| match item {
             syn::Item::Struct(s) => s.ident == name,
@@ -544,30 +532,19 @@ fn in_builder_module(types: &[syn::Item], ty: syn::Type) -> syn::Type {
 }
 
 fn types_module(file: &syn::File) -> &[syn::Item] {
-    file.items
-        .iter()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => {
-                m.content.as_ref().map(|(_, i)| i.as_slice())
-            }
-            _ => None,
-        })
-        .unwrap_or_default()
+    surface::module(&file.items, "types").unwrap_or_default()
 }
 
 fn builder_ident(file: &syn::File, id: &str) -> Option<syn::Ident> {
     let wanted = surface::normalize(id);
-    file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => {
-            m.content.as_ref()?.1.iter().find_map(|item| match item {
-                syn::Item::Struct(s) if surface::normalize(&s.ident.to_string()) == wanted => {
-                    Some(s.ident.clone())
-                }
-                _ => None,
-            })
-        }
-        _ => None,
-    })
+    surface::module(&file.items, "builder")?
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Struct(s) if surface::normalize(&s.ident.to_string()) == wanted => {
+                Some(s.ident.clone())
+            }
+            _ => None,
+        })
 }
 
 #[cfg(test)]

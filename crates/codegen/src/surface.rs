@@ -142,7 +142,8 @@ fn try_into_target(sig: &syn::Signature) -> Option<syn::Type> {
     None
 }
 
-fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
+/// The items of the generated module `name` (`types`, `builder`).
+pub(crate) fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
     items.iter().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == name => {
             m.content.as_ref().map(|(_, items)| items.as_slice())
@@ -151,7 +152,8 @@ fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
     })
 }
 
-fn type_ident(ty: &syn::Type) -> String {
+/// The last path segment of a type: `Chat` of `types::Chat`.
+pub(crate) fn type_ident(ty: &syn::Type) -> String {
     match ty {
         syn::Type::Path(p) => p
             .path

@@ -7,7 +7,7 @@
 
 use futures::StreamExt;
 use marketplace_runtime::Error;
-use marketplace_runtime::pagination::{At, Fetched, Page, Pages, Style};
+use marketplace_runtime::pagination::{At, Fetched, Items, Page, Pages, Style};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -112,22 +112,35 @@ async fn collect<T>(
     stream.take(50).collect().await
 }
 
+/// Three items per page asked; the first page has three and the second
+/// `second`, while every answer says there is more (a total of 100, a next page).
+async fn more_said_after(style: Style, second: &'static [u64]) -> MockServer {
+    server(move |at| {
+        let n = page_of(style, at, 3);
+        let items: &[u64] = if n == 0 { &[1, 2, 3] } else { second };
+        json!({"items": items, "total": 100, "next": next(style, &position(style, n + 1, 3))})
+    })
+    .await
+}
+
+/// The items of a stream that must not fail.
+async fn ok_items(items: Items<'_, u64>) -> Vec<u64> {
+    collect(items)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
 #[tokio::test]
 async fn every_style_stops_on_an_empty_page_even_if_it_names_a_next_one() {
     for style in STYLES {
-        // Page 0: three items; page 1: none, yet "more" (a total of 100, a next page).
-        let server = server(move |at| {
-            let n = page_of(style, at, 3);
-            let items: Vec<u64> = if n == 0 { vec![1, 2, 3] } else { vec![] };
-            json!({"items": items, "total": 100, "next": next(style, &position(style, n + 1, 3))})
-        })
-        .await;
-        let items: Vec<u64> = collect(pages(&server, style, Some(3)).items())
-            .await
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(items, [1, 2, 3], "{style:?}");
+        let server = more_said_after(style, &[]).await;
+        assert_eq!(
+            ok_items(pages(&server, style, Some(3)).items()).await,
+            [1, 2, 3],
+            "{style:?}"
+        );
         assert_eq!(requests(&server).await, 2, "{style:?}");
     }
 }
@@ -135,18 +148,8 @@ async fn every_style_stops_on_an_empty_page_even_if_it_names_a_next_one() {
 #[tokio::test]
 async fn every_style_stops_on_a_short_page() {
     for style in STYLES {
-        // Three per page asked; page 1 has two, yet the list says there is more.
-        let server = server(move |at| {
-            let n = page_of(style, at, 3);
-            let items: Vec<u64> = if n == 0 { vec![1, 2, 3] } else { vec![4, 5] };
-            json!({"items": items, "total": 100, "next": next(style, &position(style, n + 1, 3))})
-        })
-        .await;
-        let items: Vec<u64> = collect(pages(&server, style, Some(3)).items())
-            .await
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let server = more_said_after(style, &[4, 5]).await;
+        let items = ok_items(pages(&server, style, Some(3)).items()).await;
         assert_eq!(items, [1, 2, 3, 4, 5], "{style:?}");
         assert_eq!(requests(&server).await, 2, "{style:?}");
     }
@@ -186,11 +189,7 @@ async fn without_a_page_size_the_first_page_sets_it_and_a_server_cap_is_followed
         })
         .await;
         for limit in [Some(10), None] {
-            let items: Vec<u64> = collect(pages(&server, style, limit).items())
-                .await
-                .into_iter()
-                .map(Result::unwrap)
-                .collect();
+            let items = ok_items(pages(&server, style, limit).items()).await;
             assert_eq!(items, (1..=11).collect::<Vec<_>>(), "{style:?} {limit:?}");
         }
     }
