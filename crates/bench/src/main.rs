@@ -478,7 +478,9 @@ async fn paging(items: usize) -> (Duration, u64) {
     let client = generated(&format!("http://{addr}"));
     let started = Instant::now();
     let count = client
-        .messages(NonZeroU64::new(100).expect("nonzero"))
+        .list_messages()
+        .limit(100u64)
+        .by_item()
         .try_fold(0usize, |n, _| async move { Ok(n + 1) })
         .await
         .expect("paging");

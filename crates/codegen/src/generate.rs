@@ -91,6 +91,7 @@ pub fn generate(spec: &Spec) -> Result<Generated, Vec<Finding>> {
     })?;
     crate::decoding::edit(spec, &mut file)?;
     add_house_items(spec, &mut file, &enums);
+    crate::pagination::add_streams(spec, &mut file)?;
 
     let header = header(spec);
     Ok(Generated {

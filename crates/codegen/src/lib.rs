@@ -10,6 +10,7 @@ mod decoding;
 pub mod enums;
 mod generate;
 pub mod lint;
+pub mod pagination;
 mod replay;
 pub mod spec;
 pub mod surface;

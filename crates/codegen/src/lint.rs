@@ -315,6 +315,7 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
             }
         }
     }
+    findings.extend(crate::pagination::lint(spec));
     findings
 }
 

@@ -34,6 +34,9 @@ pub struct Builder {
     /// The spec's error schema: `E` of the generated `progenitor_client::Error<E>`,
     /// reachable as `marketplace_runtime::Error::body_as::<E>()`.
     pub error_body: Option<syn::Type>,
+    /// The paging streams (`by_page`, `by_item`) with their types, if the spec
+    /// describes the operation's paging (`x-pagination`).
+    pub streams: Vec<(String, syn::Type)>,
 }
 
 /// Finds the builder of `operation_id` (progenitor names it in PascalCase).
@@ -66,6 +69,7 @@ pub fn builder(file: &syn::File, operation_id: &str) -> Option<Builder> {
         setters: Vec::new(),
         returns: None,
         error_body: None,
+        streams: Vec::new(),
     };
     for item in module {
         let syn::Item::Impl(imp) = item else { continue };
@@ -82,6 +86,10 @@ pub fn builder(file: &syn::File, operation_id: &str) -> Option<Builder> {
             } else if name == "send_generated" {
                 if let syn::ReturnType::Type(_, ty) = &f.sig.output {
                     builder.error_body = generic_arg(ty, 1).and_then(|e| generic_arg(&e, 0));
+                }
+            } else if matches!(name.as_str(), "by_page" | "by_item") {
+                if let syn::ReturnType::Type(_, ty) = &f.sig.output {
+                    builder.streams.push((name, (**ty).clone()));
                 }
             } else if let Some(ty) = try_into_target(&f.sig) {
                 let required = fields.get(&name).copied().unwrap_or(false);
@@ -134,7 +142,8 @@ fn try_into_target(sig: &syn::Signature) -> Option<syn::Type> {
     None
 }
 
-fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
+/// The items of the generated module `name` (`types`, `builder`).
+pub(crate) fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
     items.iter().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == name => {
             m.content.as_ref().map(|(_, items)| items.as_slice())
@@ -143,7 +152,8 @@ fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
     })
 }
 
-fn type_ident(ty: &syn::Type) -> String {
+/// The last path segment of a type: `Chat` of `types::Chat`.
+pub(crate) fn type_ident(ty: &syn::Type) -> String {
     match ty {
         syn::Type::Path(p) => p
             .path
@@ -272,6 +282,9 @@ pub fn render(spec: &Spec, file: &syn::File, enums: &[TolerantEnum]) -> String {
                 let _ = write!(out, "  // error body: {}", render_type(body));
             }
             let _ = writeln!(out);
+        }
+        for (name, ty) in &builder.streams {
+            let _ = writeln!(out, "    .{name}() -> {}", render_type(ty));
         }
     }
 

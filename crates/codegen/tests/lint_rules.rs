@@ -677,3 +677,120 @@ fn rust_names_follow_progenitor() {
         assert_eq!(rust_name(name, Case::Pascal), pascal, "Pascal of {name:?}");
     }
 }
+
+/// The base list with an `offset` parameter, a `total`, and `x-pagination`.
+fn paginated(pagination: Value) -> Value {
+    let mut doc = base();
+    at(&mut doc, &format!("{LIST}/parameters"))
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "offset", "in": "query", "required": false,
+            "description": "Items to skip.", "schema": {"type": "integer"}}));
+    at(&mut doc, "/components/schemas/ItemList/properties")
+        .as_object_mut()
+        .unwrap()
+        .insert(
+            "total".into(),
+            json!({"description": "All items.", "type": "integer"}),
+        );
+    at(&mut doc, LIST)
+        .as_object_mut()
+        .unwrap()
+        .insert("x-pagination".into(), pagination);
+    doc
+}
+
+#[test]
+fn pagination() {
+    let offset = json!({"style": "offset", "items": "/items", "total": "/total",
+        "page-size": "limit", "offset": "offset"});
+    assert_eq!(
+        findings(paginated(offset.clone())),
+        [],
+        "a valid offset list"
+    );
+
+    let at_extension = "/paths/~1items/get/x-pagination";
+    let changed = |key: &str, value: Value| {
+        let mut p = offset.clone();
+        match value {
+            Value::Null => p.as_object_mut().unwrap().remove(key),
+            value => p.as_object_mut().unwrap().insert(key.into(), value),
+        };
+        paginated(p)
+    };
+    let message = |doc: Value| findings(doc).pop().map(|f| f.message).unwrap_or_default();
+    for (doc, says) in [
+        (
+            changed("offset", Value::Null),
+            "style `offset` needs `offset`",
+        ),
+        (
+            changed("style", json!("pages")),
+            "`style` is `offset`, `page-token` or `cursor-url`",
+        ),
+        (
+            changed("page-size", json!("size")),
+            "no query parameter `size`",
+        ),
+        (changed("items", json!("/entries")), "no property `entries`"),
+        (
+            changed("total", json!("/items")),
+            "`/items` is not of type integer",
+        ),
+        (
+            changed("next", json!("/total")),
+            "style `offset` has no `next`",
+        ),
+        (changed("cursor", json!("c")), "unknown key `cursor`"),
+    ] {
+        assert!(
+            message(doc.clone()).contains(says),
+            "{says}: {:#?}",
+            findings(doc.clone())
+        );
+        only(doc, "pagination", at_extension);
+    }
+
+    // The token styles need the next page's pointer and a string token parameter.
+    let token = json!({"style": "page-token", "items": "/items", "token": "limit"});
+    let doc = paginated(token);
+    assert!(
+        message(doc.clone()).contains("needs `next`"),
+        "{:#?}",
+        findings(doc.clone())
+    );
+    only(doc, "pagination", at_extension);
+    let token =
+        json!({"style": "cursor-url", "items": "/items", "next": "/items/x", "token": "offset"});
+    let found: Vec<String> = findings(paginated(token))
+        .iter()
+        .map(|f| f.message.clone())
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].contains("`offset` is not of type string"),
+        "{found:#?}"
+    );
+    assert!(found[1].contains("no property `x`"), "{found:#?}");
+
+    // A pager repeats its request: not on a write.
+    let mut doc = base();
+    at(&mut doc, CREATE).as_object_mut().unwrap().insert(
+        "x-pagination".into(),
+        json!({"style": "offset", "items": "/id", "page-size": "limit", "offset": "offset"}),
+    );
+    let found = findings(doc);
+    assert!(
+        found
+            .iter()
+            .all(|f| f.rule == "pagination" && f.pointer == "/paths/~1items/post/x-pagination"),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.message.contains("a pager repeats the request")),
+        "{found:#?}"
+    );
+}

@@ -1,4 +1,7 @@
-//! `Client::messages` pages with limit/offset until `total_count`, lazily.
+//! `list_messages().by_item()` / `by_page()` (generated from the spec's
+//! `x-pagination`) page with limit/offset until `total_count`, lazily, keeping the
+//! builder's parameters. The stop rules themselves are the runtime's
+//! (`crates/runtime/tests/pagination.rs`).
 
 use futures::StreamExt;
 use marketplace_lectronz::{Client, RetryPolicy};
@@ -35,8 +38,8 @@ async fn three_pages_are_one_stream() {
             .await;
     }
     let client = client(&server).await;
-    let stream = client.messages(2.try_into().unwrap());
-    futures::pin_mut!(stream);
+    // `Unpin`: no `pin!`.
+    let mut stream = client.list_messages().limit(2u64).by_item();
     let mut ids = Vec::new();
     for _ in 0..5 {
         ids.push(stream.next().await.expect("five items").unwrap().id);
@@ -60,8 +63,7 @@ async fn an_empty_page_ends_the_stream_even_if_total_count_says_more() {
         .mount(&server)
         .await;
     let client = client(&server).await;
-    let stream = client.messages(2.try_into().unwrap());
-    futures::pin_mut!(stream);
+    let mut stream = client.list_messages().limit(2u64).by_item();
     assert!(stream.next().await.is_none());
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -77,8 +79,7 @@ async fn an_error_page_ends_the_stream_with_the_error() {
         .mount(&server)
         .await;
     let client = client(&server).await;
-    let stream = client.messages(2.try_into().unwrap());
-    futures::pin_mut!(stream);
+    let mut stream = client.list_messages().limit(2u64).by_item();
     let err = stream
         .next()
         .await
@@ -88,4 +89,32 @@ async fn an_error_page_ends_the_stream_with_the_error() {
     // Then the stream is over: no retry of the failed page, no next page.
     assert!(stream.next().await.is_none());
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_page_stream_reports_the_total_and_each_page_offset() {
+    let server = MockServer::start().await;
+    for (offset, ids) in [(0, vec![3, 2]), (2, vec![1])] {
+        let messages: Vec<_> = ids.into_iter().map(summary).collect();
+        Mock::given(method("GET"))
+            .and(query_param("offset", offset.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"limit": 2, "offset": offset, "total_count": 3, "messages": messages}),
+            ))
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server).await;
+    let pages: Vec<_> = client
+        .list_messages()
+        .limit(2u64)
+        .by_page()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    let seen: Vec<_> = pages
+        .iter()
+        .map(|p| (p.offset(), p.total(), p.items().len()))
+        .collect();
+    assert_eq!(seen, [(0, Some(3), 2), (2, Some(3), 1)]);
 }

@@ -2,10 +2,12 @@
 //! Center: the chats between a seller and the buyers of its orders.
 //!
 //! Generated at build time from `specs/metro-message-center.yaml`; this file adds the
-//! METRO constructors (sandbox, production, signed requests) and paging streams, and
-//! [`handwritten`] adds the file upload (a multipart request, which the generator
-//! does not produce). Every operation is a builder: `client.<operation>()`, then its
-//! parameters, then `.send().await`.
+//! METRO constructors (sandbox, production, signed requests), and [`handwritten`]
+//! adds the file upload (a multipart request, which the generator does not
+//! produce). Every operation is a builder: `client.<operation>()`, then its
+//! parameters, then `.send().await`; the lists (`list_chats`, `list_chat_messages`)
+//! also stream every page (`.by_page()`) or every item (`.by_item()`), with the
+//! builder's filters.
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
@@ -18,8 +20,7 @@
 //! let unseen = client.count_unseen_chats().send().await?;
 //! println!("{} chats to answer", unseen.data.count);
 //!
-//! let chats = client.chats(50.try_into().unwrap(), |list| list);
-//! futures::pin_mut!(chats);
+//! let mut chats = client.list_chats().limit(50u64).by_item();
 //! while let Some(chat) = chats.try_next().await? {
 //!     if chat.is_seen {
 //!         continue;
@@ -104,11 +105,6 @@ pub use marketplace_runtime::{
     Auth, ClientBuilder, ConfigError, Error, MetroHmac, Result, RetryPolicy, SignatureEncoding,
 };
 
-use std::num::NonZeroU64;
-
-use futures::Stream;
-use marketplace_runtime::pagination::{Page, paginate};
-
 impl Client {
     /// A builder for a client of METRO's sandbox ([`SANDBOX_BASE_URL`]) signing every
     /// request with the sandbox client key and secret (see [`MetroHmac`]). Like
@@ -132,70 +128,5 @@ impl Client {
             PRODUCTION_BASE_URL,
             Auth::metro_hmac(client_id, client_secret),
         )
-    }
-
-    /// Every chat matching `filter` (a function that sets the filters of
-    /// [`list_chats`](Client::list_chats); `|list| list` for all chats), as a stream
-    /// that fetches `page_size` chats per request until `metadata.total` is reached.
-    ///
-    /// ```no_run
-    /// # use futures::TryStreamExt;
-    /// # async fn demo(client: marketplace_metro_message_center::Client) -> marketplace_metro_message_center::Result<()> {
-    /// let unseen: Vec<_> = client
-    ///     .chats(50.try_into().unwrap(), |list| list.filters_is_seen(false))
-    ///     .try_collect()
-    ///     .await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn chats<'a, F>(
-        &'a self,
-        page_size: NonZeroU64,
-        filter: F,
-    ) -> impl Stream<Item = Result<types::Chat>> + 'a
-    where
-        F: Fn(builder::ListChats<'a>) -> builder::ListChats<'a> + 'a,
-    {
-        paginate(0u64, move |offset| {
-            let request = filter(self.list_chats()).limit(page_size).offset(offset);
-            async move {
-                let page = request.send().await?.into_inner();
-                Ok(next_page(page.data, &page.metadata, offset))
-            }
-        })
-    }
-
-    /// Every message of a chat, as a stream that fetches `page_size` messages per
-    /// request until `metadata.total` is reached. Reading marks the buyer's messages
-    /// as seen.
-    pub fn chat_messages<'a>(
-        &'a self,
-        chat_id: &'a str,
-        page_size: NonZeroU64,
-    ) -> impl Stream<Item = Result<types::Message>> + 'a {
-        paginate(0u64, move |offset| async move {
-            let page = self
-                .list_chat_messages()
-                .chat_id(chat_id)
-                .limit(page_size)
-                .offset(offset)
-                .send()
-                .await?
-                .into_inner();
-            Ok(next_page(page.data, &page.metadata, offset))
-        })
-    }
-}
-
-/// One page of an offset-paged list, and where the next starts: none after the last
-/// page, and none after an empty page (a shrinking list must not loop).
-fn next_page<T>(items: Vec<T>, metadata: &types::PaginationMetadata, offset: u64) -> Page<T, u64> {
-    let fetched = u64::try_from(items.len()).unwrap_or(u64::MAX);
-    let next = offset.saturating_add(fetched);
-    let total = u64::try_from(metadata.total).unwrap_or(0);
-    let more = fetched > 0 && next < total;
-    Page {
-        items,
-        next: more.then_some(next),
     }
 }

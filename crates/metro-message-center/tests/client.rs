@@ -1,5 +1,5 @@
 //! The hand-written parts of the METRO Message Center client against a local mock:
-//! constructors, paging streams, the multipart upload and its signature, and that the
+//! constructors, the generated paging streams (signed like any call), the multipart upload and its signature, and that the
 //! client secret never shows in `Debug` or errors.
 //!
 //! Expected signatures were computed independently with Python's `hmac`/`hashlib`
@@ -70,7 +70,7 @@ fn constructors_point_at_the_named_hosts() {
 }
 
 #[tokio::test]
-async fn chats_streams_every_page_signed_and_stops_at_the_total() {
+async fn list_chats_by_item_streams_every_page_signed_and_stops_at_the_total() {
     let server = MockServer::start().await;
     for (offset, ids, signature) in [
         (
@@ -98,7 +98,9 @@ async fn chats_streams_every_page_signed_and_stops_at_the_total() {
     }
     let client = client(&server);
     let chats: Vec<types::Chat> = client
-        .chats(2.try_into().unwrap(), |list| list)
+        .list_chats()
+        .limit(2u64)
+        .by_item()
         .try_collect()
         .await
         .unwrap();
@@ -107,7 +109,7 @@ async fn chats_streams_every_page_signed_and_stops_at_the_total() {
 }
 
 #[tokio::test]
-async fn chats_applies_the_filter_and_stops_on_an_empty_page() {
+async fn list_chats_by_item_keeps_the_filter_and_stops_on_an_empty_page() {
     let server = MockServer::start().await;
     // The total claims more, but an empty page ends the stream (no endless loop).
     Mock::given(method("GET"))
@@ -123,11 +125,57 @@ async fn chats_applies_the_filter_and_stops_on_an_empty_page() {
         .await;
     let client = client(&server);
     let chats: Vec<types::Chat> = client
-        .chats(2.try_into().unwrap(), |list| list.filters_is_seen(false))
+        .list_chats()
+        .limit(2u64)
+        .filters_is_seen(false)
+        .by_item()
         .try_collect()
         .await
         .unwrap();
     assert!(chats.is_empty());
+}
+
+#[tokio::test]
+async fn list_chat_messages_by_page_pages_one_chat_and_reports_the_total() {
+    let server = MockServer::start().await;
+    let message = |id: &str| json!({"id": id, "chatId": "c1", "senderId": "u1", "senderUserType": "BUYER", "content": "Hi"});
+    for (offset, ids) in [("0", &["m1", "m2"][..]), ("2", &["m3"][..])] {
+        Mock::given(method("GET"))
+            .and(path("/openapi/v1/chats/c1/messages"))
+            .and(query_param("limit", "2"))
+            .and(query_param("offset", offset))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "status": "success", "message": "fetched",
+                "data": ids.iter().map(|id| message(id)).collect::<Vec<_>>(),
+                "metadata": {"total": 3, "offset": offset.parse::<i64>().unwrap(), "limit": 2}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server);
+    let pages: Vec<_> = client
+        .list_chat_messages()
+        .chat_id("c1")
+        .limit(2u64)
+        .by_page()
+        .try_collect()
+        .await
+        .unwrap();
+    let seen: Vec<(u64, Option<u64>, Vec<&str>)> = pages
+        .iter()
+        .map(|p| {
+            (
+                p.offset(),
+                p.total(),
+                p.items().iter().map(|m| m.id.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [(0, Some(3), vec!["m1", "m2"]), (2, Some(3), vec!["m3"])]
+    );
 }
 
 #[tokio::test]

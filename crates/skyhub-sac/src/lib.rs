@@ -3,11 +3,13 @@
 //! tickets and the chats of each ticket between the customer, the marketplace and
 //! the seller.
 //!
-//! Generated at build time from `specs/skyhub-sac.yaml`; this file adds the SkyHub
-//! constructor and a few helpers the spec cannot express:
+//! Generated at build time from `specs/skyhub-sac.yaml`; the ticket list
+//! (`list_tickets`) streams every page (`.by_page()`) or every ticket
+//! (`.by_item()`) with the builder's filters, following SkyHub's forward-only
+//! cursor: only the `cursor` of each `next_page` URL is sent back, to the client's
+//! own base URL, so credentials never go to a host an answer names. This file adds
+//! the SkyHub constructor and a few helpers the spec cannot express:
 //!
-//! * [`Client::tickets`] streams every ticket, following SkyHub's forward-only
-//!   cursor (`next_page`);
 //! * [`Client::chats`] lists the chats of a ticket whether SkyHub answers one chat
 //!   object (as its documentation shows) or a list of them (as its text implies);
 //! * [`Client::reply`] replies in a chat and refuses, before sending anything, the
@@ -18,14 +20,13 @@
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
-//! use marketplace_skyhub_sac::{Client, TicketFilter, types};
+//! use marketplace_skyhub_sac::{Client, types};
 //!
 //! # async fn demo() -> Result<(), marketplace_skyhub_sac::Error> {
 //! let client = Client::builder("seller@example.com", "my-api-key", "my-account-manager-key")
 //!     .build()?;
 //!
-//! let unread = client.tickets(TicketFilter::default().status(types::SellerStatus::Unread));
-//! futures::pin_mut!(unread);
+//! let mut unread = client.list_tickets().status(types::SellerStatus::Unread).by_item();
 //! while let Some(ticket) = unread.try_next().await? {
 //!     for chat in client.chats(&ticket.code).await? {
 //!         if chat.parts != types::ChatParts::CustomerSeller {
@@ -83,9 +84,6 @@ marketplace_runtime::include_generated_client!();
 
 pub use marketplace_runtime::{Auth, ClientBuilder, Error, RateLimit, Result, RetryPolicy};
 
-use futures::Stream;
-use marketplace_runtime::pagination::{Page, paginate};
-
 /// The requests per second [`Client::builder`] allows by default. SkyHub does not
 /// publish the SAC limit; its older documentation gives one request per second for
 /// endpoints without their own limit (assumption).
@@ -109,72 +107,6 @@ impl Client {
             Auth::skyhub(user_email, api_key, account_manager_key),
         )
         .rate_limit(RateLimit::per_second(DEFAULT_REQUESTS_PER_SECOND))
-    }
-
-    /// Every ticket matching `filter`, as one stream that follows SkyHub's cursor
-    /// page after page, lazily (one page in memory at a time).
-    ///
-    /// The first request carries the filter; the next ones carry only the `cursor`
-    /// parameter of the previous page's `next_page` URL (SkyHub ignores filters
-    /// next to a cursor: the cursor keeps them). The URL itself is never followed,
-    /// so credentials only go to the client's base URL. The stream ends after a page
-    /// without a `next_page` (absent, null or empty) and after an empty page. If a
-    /// `next_page` has no `cursor`, or repeats the cursor just used, the stream
-    /// yields that page's items, then an [`Error::is_invalid_request`] error, and
-    /// ends: a service loop must not become an endless stream.
-    ///
-    /// ```no_run
-    /// # use futures::TryStreamExt;
-    /// # use marketplace_skyhub_sac::{TicketFilter, types};
-    /// # async fn demo(client: marketplace_skyhub_sac::Client) -> marketplace_skyhub_sac::Result<()> {
-    /// let archived: Vec<types::Ticket> = client
-    ///     .tickets(TicketFilter::default().status(types::SellerStatus::Archived).platform("B2w"))
-    ///     .try_collect()
-    ///     .await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn tickets(&self, filter: TicketFilter) -> impl Stream<Item = Result<types::Ticket>> + '_ {
-        paginate(Cursor::First, move |cursor: Cursor| {
-            let filter = filter.clone();
-            async move {
-                let mut request = self.list_tickets();
-                match &cursor {
-                    Cursor::First => {
-                        if let Some(status) = filter.status {
-                            request = request.status(status);
-                        }
-                        if let Some(platform) = filter.platform {
-                            request = request.platform(platform);
-                        }
-                    }
-                    Cursor::At(cursor) => request = request.cursor(cursor.as_str()),
-                    // The previous page's items have been yielded; now say why its
-                    // next page cannot be requested.
-                    Cursor::Unusable(reason) => return Err(Error::invalid_request(reason.clone())),
-                }
-                let page = request.send().await?.into_inner();
-                let next = match page.next_page.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    // An empty page ends the stream even if it names a next one.
-                    Some(_) if page.sacs.is_empty() => None,
-                    Some(url) => Some(match cursor_of(url) {
-                        Ok(next) if matches!(&cursor, Cursor::At(used) if *used == next) => {
-                            Cursor::Unusable(format!(
-                                "SkyHub returned the cursor just used as the next page ({url}); \
-                                 stopping instead of requesting the same page again"
-                            ))
-                        }
-                        Ok(next) => Cursor::At(next),
-                        Err(reason) => Cursor::Unusable(reason),
-                    }),
-                };
-                Ok(Page {
-                    items: page.sacs,
-                    next,
-                })
-            }
-        })
     }
 
     /// The chats of ticket `code` (e.g. `Lojas Americanas-9999900001`), one per
@@ -263,65 +195,6 @@ fn check_code(code: &str) -> Result<()> {
     Ok(())
 }
 
-/// Where [`Client::tickets`] goes next.
-enum Cursor {
-    /// The first page, with the filters.
-    First,
-    /// The page at this cursor.
-    At(String),
-    /// The last page named a next page that cannot be requested: why.
-    Unusable(String),
-}
-
-/// `cursor` of a `next_page` URL (absolute, or relative to the API), or why there
-/// is none. Only `%XX` escapes are decoded: a `+` stays a `+`, as base64 cursors
-/// need (the client sends it back as `%2B`).
-fn cursor_of(next_page: &str) -> std::result::Result<String, String> {
-    let base = reqwest::Url::parse(DEFAULT_BASE_URL).expect("the default base URL parses");
-    let url = base.join(next_page).map_err(|e| {
-        format!("SkyHub's next_page {next_page:?} is not a URL ({e}); cannot request the next page")
-    })?;
-    url.query()
-        .unwrap_or_default()
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("cursor="))
-        .map(|raw| {
-            percent_encoding::percent_decode_str(raw)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .filter(|cursor| !cursor.is_empty())
-        .ok_or_else(|| {
-            format!("SkyHub's next_page {next_page:?} has no cursor; cannot request the next page")
-        })
-}
-
-/// Which tickets [`Client::tickets`] lists. The default lists all of them.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct TicketFilter {
-    /// Only tickets with this seller-side status.
-    pub status: Option<types::SellerStatus>,
-    /// Only tickets of this platform, spelt as the tickets' `platform` field (`B2w`).
-    pub platform: Option<String>,
-}
-
-impl TicketFilter {
-    /// Only tickets with this seller-side status.
-    #[must_use]
-    pub fn status(mut self, status: types::SellerStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Only tickets of this platform (e.g. `B2w`).
-    #[must_use]
-    pub fn platform(mut self, platform: impl Into<String>) -> Self {
-        self.platform = Some(platform.into());
-        self
-    }
-}
-
 impl types::Chats {
     /// The chats as a list, whichever shape SkyHub answered.
     pub fn into_vec(self) -> Vec<types::Chat> {
@@ -394,36 +267,6 @@ impl types::LocalDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursor_is_read_from_absolute_and_relative_next_page_urls() {
-        assert_eq!(
-            cursor_of("https://api.skyhub.com.br/sac?cursor=abc123").unwrap(),
-            "abc123"
-        );
-        assert_eq!(
-            cursor_of("/sac?status=UNREAD&cursor=a%2Fb%3D%3D").unwrap(),
-            "a/b=="
-        );
-        // A raw `+` of a base64 cursor is not a space.
-        assert_eq!(
-            cursor_of("https://api.skyhub.com.br/sac?cursor=a+b").unwrap(),
-            "a+b"
-        );
-    }
-
-    #[test]
-    fn a_next_page_without_a_cursor_is_an_error_not_the_end() {
-        for url in [
-            "https://api.skyhub.com.br/sac",
-            "https://api.skyhub.com.br/sac?cursor=",
-            "https://api.skyhub.com.br/sac?page=2",
-        ] {
-            let err = cursor_of(url).unwrap_err();
-            assert!(err.contains("no cursor"), "{url}: {err}");
-        }
-        assert!(cursor_of("http://[::1").is_err());
-    }
 
     #[test]
     fn customer_b2w_is_not_answerable_and_unknown_values_pass_through() {

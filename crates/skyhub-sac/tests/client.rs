@@ -1,9 +1,9 @@
-//! The hand-written helpers against wiremock (loopback): cursor paging as one
-//! stream, both shapes of the chats answer, and replies (`CUSTOMER_B2W` refused
+//! The client against wiremock (loopback): the generated cursor-URL stream
+//! (`list_tickets().by_item()`), both shapes of the chats answer, and replies (`CUSTOMER_B2W` refused
 //! before anything is sent).
 
 use futures::{StreamExt, TryStreamExt};
-use marketplace_skyhub_sac::{Client, RateLimit, RetryPolicy, TicketFilter, types};
+use marketplace_skyhub_sac::{Client, RateLimit, RetryPolicy, types};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -82,13 +82,14 @@ async fn three_cursor_pages_are_one_stream_in_order() {
         .expect(1)
         .mount(&server)
         .await;
-    // Page 2: only the cursor (SkyHub ignores filters next to it). Its next cursor
-    // is a base64-like value with a `+`, `/` and `=`, escaped in the URL.
+    // Page 2: the cursor beside the builder's filters (SkyHub ignores filters next
+    // to a cursor: the cursor keeps them). Its next cursor is a base64-like value
+    // with a `+`, `/` and `=`, escaped in the URL.
     with_credentials(Mock::given(method("GET")))
         .and(path("/sac"))
         .and(query_param("cursor", "c2"))
-        .and(query_param_is_missing("status"))
-        .and(query_param_is_missing("platform"))
+        .and(query_param("status", "UNREAD"))
+        .and(query_param("platform", "B2w"))
         .respond_with(page(
             &["Submarino-3", "Submarino-4"],
             next("eyJpZCI6NH0%2B%2F%3D"),
@@ -106,10 +107,14 @@ async fn three_cursor_pages_are_one_stream_in_order() {
         .await;
 
     let client = client(&server);
-    let filter = TicketFilter::default()
+    let tickets: Vec<types::Ticket> = client
+        .list_tickets()
         .status(types::SellerStatus::Unread)
-        .platform("B2w");
-    let tickets: Vec<types::Ticket> = client.tickets(filter).try_collect().await.unwrap();
+        .platform("B2w")
+        .by_item()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(
         codes(&tickets),
         [
@@ -145,8 +150,8 @@ async fn pages_are_fetched_lazily() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let stream = client.tickets(TicketFilter::default());
-    futures::pin_mut!(stream);
+    // `Unpin`: no `pin!`.
+    let mut stream = client.list_tickets().by_item();
     assert_eq!(stream.next().await.unwrap().unwrap().code, "A-1");
     assert_eq!(stream.next().await.unwrap().unwrap().code, "A-2");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -170,13 +175,13 @@ async fn a_repeated_cursor_ends_the_stream_with_an_error_instead_of_looping() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let results: Vec<_> = client.tickets(TicketFilter::default()).collect().await;
+    let results: Vec<_> = client.list_tickets().by_item().collect().await;
     assert_eq!(results.len(), 3, "{results:?}");
     assert_eq!(results[0].as_ref().unwrap().code, "A-1");
     assert_eq!(results[1].as_ref().unwrap().code, "A-2");
     let err = results[2].as_ref().unwrap_err();
     assert!(err.is_invalid_request(), "{err}");
-    assert!(err.to_string().contains("cursor just used"), "{err}");
+    assert!(err.to_string().contains("page already read"), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
@@ -189,11 +194,7 @@ async fn an_empty_page_ends_the_stream_even_with_a_next_page() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let all: Vec<_> = client
-        .tickets(TicketFilter::default())
-        .try_collect()
-        .await
-        .unwrap();
+    let all: Vec<_> = client.list_tickets().by_item().try_collect().await.unwrap();
     assert!(all.is_empty());
 }
 
@@ -211,7 +212,7 @@ async fn an_error_page_is_yielded_with_the_marketplace_message() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let results: Vec<_> = client.tickets(TicketFilter::default()).collect().await;
+    let results: Vec<_> = client.list_tickets().by_item().collect().await;
     assert_eq!(results.len(), 2);
     let err = results[1].as_ref().unwrap_err();
     assert!(err.is_rate_limited(), "{err}");
@@ -390,4 +391,25 @@ async fn a_rejected_reply_exposes_both_error_shapes_messages() {
     assert_eq!(err.message(), Some("message is required"));
     // A write is sent once, never retried on a 5xx.
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_page_stream_names_each_next_cursor() {
+    let server = MockServer::start().await;
+    Mock::given(query_param_is_missing("cursor"))
+        .respond_with(page(&["A-1"], json!("/sac?cursor=b%2B1")))
+        .mount(&server)
+        .await;
+    Mock::given(query_param("cursor", "b+1"))
+        .respond_with(page(&["A-2"], json!(null)))
+        .mount(&server)
+        .await;
+    let pages: Vec<_> = client(&server)
+        .list_tickets()
+        .by_page()
+        .try_collect()
+        .await
+        .unwrap();
+    let cursors: Vec<Option<&str>> = pages.iter().map(|p| p.next_token()).collect();
+    assert_eq!(cursors, [Some("b+1"), None]);
 }

@@ -1,5 +1,5 @@
-//! The hand-written parts against wiremock (loopback): page-token streams over two
-//! pages, checks that reject a request before anything is sent (the mock must
+//! The client against wiremock (loopback): the generated page-token streams over
+//! two pages (a POST with the filter in the body, the token in the query), checks that reject a request before anything is sent (the mock must
 //! receive zero requests), the 420 rate-limit wait, both credential headers, and the
 //! multipart file upload.
 
@@ -75,6 +75,27 @@ fn assert_invalid(result: Result<impl std::fmt::Debug, Error>, mentions: &str) {
     assert!(err.to_string().contains(mentions), "{err}");
 }
 
+/// Every chat of the cabinet, 20 per page.
+fn all_chats(client: &Client) -> marketplace_yandex_market_chats::builder::GetChats<'_> {
+    client
+        .get_chats()
+        .business_id(BUSINESS)
+        .limit(20u32)
+        .body(types::GetChatsRequest::default())
+}
+
+/// The history of chat `chat_id` from the beginning.
+fn history_of(
+    client: &Client,
+    chat_id: u64,
+) -> marketplace_yandex_market_chats::builder::GetChatHistory<'_> {
+    client
+        .get_chat_history()
+        .business_id(BUSINESS)
+        .chat_id(chat_id)
+        .body(types::GetChatHistoryRequest::default())
+}
+
 #[tokio::test]
 async fn two_pages_of_chats_are_one_stream_in_order() {
     let server = MockServer::start().await;
@@ -108,7 +129,11 @@ async fn two_pages_of_chats_are_one_stream_in_order() {
         ..Default::default()
     };
     let chats: Vec<types::ChatInfo> = client
-        .chats(BUSINESS, waiting, 2)
+        .get_chats()
+        .business_id(BUSINESS)
+        .limit(2u32)
+        .body(waiting)
+        .by_item()
         .try_collect()
         .await
         .unwrap();
@@ -151,8 +176,14 @@ async fn two_pages_of_history_are_one_stream_fetched_lazily() {
     let since = types::GetChatHistoryRequest {
         message_id_from: Some(NonZeroU64::new(101).unwrap()),
     };
-    let history = client.chat_history(BUSINESS, 42u64, since, 100);
-    futures::pin_mut!(history);
+    // `Unpin`: no `pin!`.
+    let mut history = client
+        .get_chat_history()
+        .business_id(BUSINESS)
+        .chat_id(42u64)
+        .limit(100u32)
+        .body(since)
+        .by_item();
     let first = history.try_next().await.unwrap().unwrap();
     assert_eq!(first.message.as_deref(), Some("message 101"));
     assert_eq!(
@@ -177,15 +208,12 @@ async fn a_repeated_page_token_ends_the_stream_with_an_error() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let results: Vec<_> = client
-        .chats(BUSINESS, Default::default(), 20)
-        .collect()
-        .await;
+    let results: Vec<_> = all_chats(&client).by_item().collect().await;
     assert_eq!(results.len(), 3, "two pages of one chat, then the error");
     assert!(results[0].is_ok() && results[1].is_ok());
     let err = results[2].as_ref().unwrap_err();
     assert!(err.is_invalid_request(), "{err}");
-    assert!(err.to_string().contains("page token just used"), "{err}");
+    assert!(err.to_string().contains("page already read"), "{err}");
 }
 
 #[tokio::test]
@@ -196,8 +224,8 @@ async fn a_page_without_result_ends_the_stream() {
         .expect(1)
         .mount(&server)
         .await;
-    let chats: Vec<_> = client(&server)
-        .chats(BUSINESS, Default::default(), 20)
+    let chats: Vec<_> = all_chats(&client(&server))
+        .by_item()
         .try_collect()
         .await
         .unwrap();
@@ -210,13 +238,16 @@ async fn page_sizes_out_of_range_are_rejected_before_sending() {
     let client = client(&server);
     // 0 is refused by the generated setter (NonZeroU32), 21 and 101 by the range
     // the spec gives `limit` (checked in the runtime's `pre` hook).
-    for (size, why) in [(0, "limit"), (21, "`limit` must be at most 20; got 21")] {
-        let mut chats = Box::pin(client.chats(BUSINESS, Default::default(), size));
+    for (size, why) in [(0u32, "limit"), (21, "`limit` must be at most 20; got 21")] {
+        let mut chats = all_chats(&client).limit(size).by_item();
         assert_invalid(chats.next().await.unwrap(), why);
         assert!(chats.next().await.is_none(), "the error ends the stream");
     }
-    for (size, why) in [(0, "limit"), (101, "`limit` must be at most 100; got 101")] {
-        let mut history = Box::pin(client.chat_history(BUSINESS, 42u64, Default::default(), size));
+    for (size, why) in [
+        (0u32, "limit"),
+        (101, "`limit` must be at most 100; got 101"),
+    ] {
+        let mut history = history_of(&client, 42u64).limit(size).by_item();
         assert_invalid(history.next().await.unwrap(), why);
         assert!(history.next().await.is_none(), "the error ends the stream");
     }
@@ -240,10 +271,10 @@ async fn ids_of_zero_are_rejected_before_sending() {
     let client = client(&server);
     assert_invalid(client.send_message(0u64, 42u64, "hi").await, "businessId");
     assert_invalid(client.send_message(BUSINESS, 0u64, "hi").await, "chatId");
-    let mut chats = Box::pin(client.chats(0u64, Default::default(), 20));
-    assert_invalid(chats.next().await.unwrap(), "businessId");
-    let mut history = Box::pin(client.chat_history(BUSINESS, 0u64, Default::default(), 50));
-    assert_invalid(history.next().await.unwrap(), "chatId");
+    let mut chats = all_chats(&client).business_id(0u64).by_item();
+    assert_invalid(chats.next().await.unwrap(), "business_id");
+    let mut history = history_of(&client, 0u64).by_item();
+    assert_invalid(history.next().await.unwrap(), "chat_id");
     let file = ChatFile::new("a.txt", b"a".to_vec());
     assert_invalid(
         client.send_file_to_chat(BUSINESS, 0u64, file).await,
@@ -439,8 +470,8 @@ async fn a_chat_list_read_by_post_is_retried_after_a_420() {
         .await;
 
     let started = std::time::Instant::now();
-    let chats: Vec<types::ChatInfo> = retrying_client(&server)
-        .chats(BUSINESS, types::GetChatsRequest::default(), 20)
+    let chats: Vec<types::ChatInfo> = all_chats(&retrying_client(&server))
+        .by_item()
         .try_collect()
         .await
         .unwrap();
