@@ -8,8 +8,8 @@ use marketplace_runtime::replay::{Call, FilePart, Outcome};
 use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::fixture::{Fixture, RecordedPart, RecordedRequest};
 use crate::marketplaces::{Marketplace, ReplayContext};
+use marketplace_spec_check::{Fixture, RecordedPart, RecordedRequest};
 
 /// Builds the call arguments from the recorded request: path parameters are read
 /// back from the path template, query and header parameters by name, typed by

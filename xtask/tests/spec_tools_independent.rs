@@ -1,0 +1,202 @@
+//! The spec tools keep working exactly when a spec change is breaking: `cargo xtask
+//! diff` and the spec stage of `cargo xtask check` are built from the specs and the
+//! code generator only, so a spec that breaks a client crate's build (a changed type
+//! its hand-written code uses, a house-rule violation its build script refuses)
+//! cannot make them unbuildable.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::check::spec_stage;
+use xtask::diff::{Options, run};
+
+/// Workspace crates xtask may be built from: none of them is a client (or the
+/// runtime every client builds on).
+const ALLOWED: &[&str] = &["xtask", "marketplace-codegen", "marketplace-spec-check"];
+
+#[test]
+fn xtask_is_built_without_any_client_crate() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["tree", "--offline", "-p", "xtask", "-e", "normal,build"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let workspace: BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        // Workspace members are the packages with a local path: `name v0.1.0 (/path)`.
+        .filter(|line| line.contains(" (/"))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let forbidden: Vec<&String> = workspace
+        .iter()
+        .filter(|name| !ALLOWED.contains(&name.as_str()))
+        .collect();
+    assert!(
+        forbidden.is_empty(),
+        "xtask is built from workspace crates a spec change can break: {forbidden:?}"
+    );
+}
+
+/// A scratch git repository holding a copy of the workspace's specs, API surfaces
+/// and fixtures, committed; removed when dropped.
+struct Copy(PathBuf);
+
+impl Copy {
+    fn new(name: &str) -> Copy {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "xtask-spec-tools-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for folder in ["specs", "tests/fixtures"] {
+            copy_dir(&workspace.join(folder), &dir.join(folder));
+        }
+        let copy = Copy(dir);
+        copy.git(&["init", "--quiet", "--initial-branch=main"]);
+        copy.git(&["add", "-A"]);
+        copy.git(&["commit", "--quiet", "-m", "the workspace's specs"]);
+        copy
+    }
+
+    fn git(&self, args: &[&str]) {
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(&self.0)
+            .args([
+                "-c",
+                "user.name=test",
+                "-c",
+                "user.email=test@example.invalid",
+            ])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    }
+
+    /// Replaces the first `old` after `anchor` in `specs/<spec>.yaml` with `new`.
+    fn edit(&self, spec: &str, anchor: &str, old: &str, new: &str) {
+        let path = self.0.join("specs").join(format!("{spec}.yaml"));
+        let text = std::fs::read_to_string(&path).expect("spec");
+        let start = text.find(anchor).expect("anchor in the spec");
+        let at = start + text[start..].find(old).expect("text after the anchor");
+        let edited = format!("{}{new}{}", &text[..at], &text[at + old.len()..]);
+        std::fs::write(&path, edited).expect("write spec");
+    }
+}
+
+impl Drop for Copy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy file");
+        }
+    }
+}
+
+/// The two edits of the issue: `MessageList.total_count` becomes a string in the
+/// Lectronz spec (the hand-written Lectronz stream stops compiling), and a METRO
+/// subscriptions schema is closed with `additionalProperties: false` (its client's
+/// build script refuses the spec).
+fn broken_copy(name: &str) -> Copy {
+    let copy = Copy::new(name);
+    copy.edit(
+        "lectronz",
+        "        total_count:",
+        "          type: integer\n          format: int64\n",
+        "          type: string\n",
+    );
+    copy.edit(
+        "metro-subscriptions",
+        "    SubscriptionCreate:",
+        "      type: object\n",
+        "      type: object\n      additionalProperties: false\n",
+    );
+    copy
+}
+
+#[test]
+fn diff_classifies_a_breaking_change_and_a_rule_violation() {
+    let copy = broken_copy("diff");
+    let options = Options::parse(["--base".into(), "HEAD".into()]).expect("options");
+    let outcome = run(&copy.0, &options).expect("diff runs");
+    let report = &outcome.report;
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    assert!(outcome.breaking >= 1, "{report}");
+    assert!(report.contains("### `specs/lectronz.yaml`"), "{report}");
+    assert!(
+        report.contains("- `MessageList.total_count`: the type is now `string` (was `integer`) (`type-changed`; in `list_messages`)"),
+        "{report}"
+    );
+    // The API-surface diff shows the new Rust type of the field.
+    assert!(report.contains("+    total_count: String,"), "{report}");
+    // The violation is classified too, and the report says why no surface is shown.
+    assert!(
+        report.contains("### `specs/metro-subscriptions.yaml`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("- `SubscriptionCreate`: `additionalProperties: false`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("(`constraint-tightened`; in `create_subscription`)"),
+        "{report}"
+    );
+    assert!(report.contains("[open-objects]"), "{report}");
+}
+
+#[test]
+fn check_prints_every_specs_line_with_the_broken_ones_findings() {
+    let copy = broken_copy("check");
+    let stage = spec_stage(&copy.0);
+    let specs: Vec<String> = std::fs::read_dir(copy.0.join("specs"))
+        .expect("specs")
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".yaml")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(stage.lines.len(), specs.len(), "{:#?}", stage.lines);
+    for line in &stage.lines {
+        let broken = line.contains("lectronz") || line.contains("metro-subscriptions");
+        assert_eq!(line.contains("FAILED"), broken, "{line}");
+        assert_eq!(line.ends_with("ok"), !broken, "{line}");
+    }
+    let problems = stage.problems.join("\n");
+    assert!(
+        problems.contains("specs/metro-subscriptions.yaml#/components/schemas/SubscriptionCreate/additionalProperties: [open-objects]"),
+        "{problems}"
+    );
+    // The Lectronz fixtures record a number where the spec now says string, and the
+    // API surface no longer matches its snapshot.
+    assert!(problems.contains("tests/fixtures/lectronz/"), "{problems}");
+    assert!(
+        problems.contains("lectronz.api.snap does not match"),
+        "{problems}"
+    );
+}
