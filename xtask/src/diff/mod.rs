@@ -21,6 +21,7 @@
 //! The Markdown report ([`report`]) also shows how the generated API surface
 //! changed, as a unified diff of `specs/<name>.api.snap` ([`surface`]).
 
+mod changes;
 mod compare;
 pub mod git;
 mod load;

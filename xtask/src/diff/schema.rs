@@ -15,7 +15,7 @@ use openapiv3::{
 use serde::Serialize;
 
 use super::Class::{self, Breaking, NonBreaking};
-use super::compare::{Changes, list};
+use super::changes::{Changes, list};
 use super::load;
 
 /// Which way a payload travels.
