@@ -677,3 +677,36 @@ fn rust_names_follow_progenitor() {
         assert_eq!(rust_name(name, Case::Pascal), pascal, "Pascal of {name:?}");
     }
 }
+
+/// A `$ref` to a component that is itself a `$ref` (an alias) is followed to the
+/// end, as the diff and the generator follow it: one resolution for every tool.
+#[test]
+fn refs_to_aliases_are_followed_to_the_end() {
+    let mut doc = base();
+    at(&mut doc, "/components/responses")["ServerError"] =
+        json!({"$ref": "#/components/responses/Error"});
+    at(&mut doc, &format!("{LIST}/responses"))["5XX"] =
+        json!({"$ref": "#/components/responses/ServerError"});
+    at(&mut doc, "/components")["parameters"] = json!({
+        "Limit": {"$ref": "#/components/parameters/PageSize"},
+        "PageSize": {
+            "name": "limit", "in": "query", "required": false,
+            "description": "Page size.", "schema": {"type": "integer"}
+        }
+    });
+    at(&mut doc, &format!("{LIST}/parameters"))[0] =
+        json!({"$ref": "#/components/parameters/Limit"});
+    assert_eq!(findings(doc.clone()), []);
+    let spec = Spec {
+        name: "shop".into(),
+        path: "specs/shop.yaml".into(),
+        display_path: "specs/shop.yaml".into(),
+        document: doc,
+    };
+    let generated = marketplace_codegen::generate(&spec).expect("generates");
+    assert!(
+        generated.surface.contains("list_items"),
+        "{}",
+        generated.surface
+    );
+}
