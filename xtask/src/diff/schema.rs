@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use marketplace_codegen::spec::{follow_ref, schema_name};
 use openapiv3::{
     AdditionalProperties, IntegerType, NumberType, OpenAPI, ReferenceOr, Schema, SchemaKind,
     StringType, Type, VariantOrUnknownOrEmpty,
@@ -16,7 +17,6 @@ use serde::Serialize;
 
 use super::Class::{self, Breaking, NonBreaking};
 use super::changes::{Changes, list};
-use super::load;
 
 /// Which way a payload travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,7 +65,7 @@ struct Resolved<'a> {
 fn resolve<'a>(api: &'a OpenAPI, node: Node<'a>) -> Option<Resolved<'a>> {
     let (mut name, mut schema) = match node {
         Node::Ref(reference) => {
-            let (name, schema) = load::schema(api, reference)?;
+            let (name, schema) = follow_ref::<Schema>(api, reference)?;
             (Some(name), schema)
         }
         Node::Inline(schema) => (None, schema),
@@ -78,7 +78,7 @@ fn resolve<'a>(api: &'a OpenAPI, node: Node<'a>) -> Option<Resolved<'a>> {
         let [only] = all_of.as_slice() else { break };
         match only {
             ReferenceOr::Reference { reference } => {
-                let (n, s) = load::schema(api, reference)?;
+                let (n, s) = follow_ref::<Schema>(api, reference)?;
                 (name, schema) = (Some(n), s);
             }
             ReferenceOr::Item(s) => schema = s,
@@ -632,7 +632,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         let added: Vec<usize> = (0..b.len()).filter(|&j| b_left[j]).collect();
         let label = |r: &ReferenceOr<Schema>, i: usize| match r {
             ReferenceOr::Reference { reference } => {
-                load::schema_name(reference).unwrap_or(reference).to_owned()
+                schema_name(reference).unwrap_or(reference).to_owned()
             }
             ReferenceOr::Item(_) => format!("#{i}"),
         };
