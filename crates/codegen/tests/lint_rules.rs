@@ -710,3 +710,17 @@ fn refs_to_aliases_are_followed_to_the_end() {
         generated.surface
     );
 }
+
+/// `refs-resolve` accepts exactly the references every tool follows: a whole
+/// component, not a place inside one (which the generator would not resolve).
+#[test]
+fn refs_resolve_to_whole_components_only() {
+    let mut doc = base();
+    at(&mut doc, "/components/schemas/ItemList/properties/items")["items"] =
+        json!({"$ref": "#/components/schemas/Item/properties/id"});
+    only(
+        doc,
+        "refs-resolve",
+        "/components/schemas/ItemList/properties/items/items",
+    );
+}

@@ -18,7 +18,7 @@ mod scenario;
 
 use std::path::Path;
 
-use marketplace_codegen::lint::operations;
+use marketplace_codegen::spec::operations;
 
 use marketplace_runtime::replay::Outcome;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use marketplace_codegen::lint::{Operation, resolve};
+use marketplace_codegen::spec::{Operation, resolve};
 use marketplace_runtime::RetryPolicy;
 use marketplace_runtime::replay::{Call, FilePart, Outcome};
 use serde_json::{Map, Value, json};
@@ -122,14 +122,7 @@ pub fn call_for(
 
 /// A parameter's text as the JSON value its schema describes.
 fn typed(doc: &Value, raw: &str, schema: &Value) -> Result<Value, String> {
-    let schema = match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(target) => doc.pointer(target).unwrap_or(schema),
-        None => resolve(doc, schema),
-    };
+    let schema = resolve(doc, schema);
     match schema["type"].as_str() {
         Some("integer") => raw
             .parse::<i64>()

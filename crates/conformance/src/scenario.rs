@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use marketplace_codegen::Spec;
-use marketplace_codegen::lint::{operations, resolve};
+use marketplace_codegen::spec::{operations, resolve};
 use marketplace_runtime::RetryPolicy;
 use marketplace_runtime::replay::{Call, Outcome};
 use serde_json::Value;
@@ -154,14 +154,7 @@ fn replace_first_enum(
     if depth > 32 {
         return false;
     }
-    let schema = match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(target) => doc.pointer(target).unwrap_or(schema),
-        None => schema,
-    };
+    let schema = resolve(doc, schema);
     if schema["type"] == "string" && schema["enum"].is_array() && value.is_string() {
         *value = Value::String(new.to_owned());
         return true;

@@ -21,7 +21,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use marketplace_codegen::lint::{MULTIPART, Operation, operations};
+use marketplace_codegen::spec::{MULTIPART, Operation, operations, resolve};
 use marketplace_codegen::{Spec, generate};
 use serde_json::Value;
 
@@ -269,9 +269,7 @@ pub fn conforms(
     let multipart_schema = op.value["requestBody"]["content"][MULTIPART].get("schema");
     match (&fixture.request.multipart, multipart_schema) {
         (Some(parts), Some(schema)) => {
-            let schema = marketplace_codegen::lint::schema_ref_name(schema)
-                .and_then(|name| doc["components"]["schemas"].get(name))
-                .unwrap_or(schema);
+            let schema = resolve(doc, schema);
             for part in parts {
                 if schema["properties"].get(&part.name).is_none() {
                     problems.push(format!(
@@ -311,7 +309,7 @@ pub fn conforms(
         ));
         return Err(problems);
     };
-    let response = marketplace_codegen::lint::resolve(doc, response);
+    let response = resolve(doc, response);
     let schema = response["content"]
         .as_object()
         .and_then(|c| c.values().next())

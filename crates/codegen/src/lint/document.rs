@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::spec::{Finding, Spec, escape, pointer};
+use crate::spec::{Finding, Spec, component_ref, escape, pointer};
 
 /// `openapi-3.0` (version), `servers`, `description` (of the API), `path-item-ref`,
 /// `refs-resolve`.
@@ -58,7 +58,7 @@ pub(super) fn check(spec: &Spec) -> Vec<Finding> {
     findings
 }
 
-/// Every `$ref` must point at something in `components` of this document.
+/// Every `$ref` must name a component of this document.
 fn walk_refs(
     doc: &Value,
     value: &Value,
@@ -68,16 +68,15 @@ fn walk_refs(
     match value {
         Value::Object(map) => {
             if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-                let resolves = target
-                    .strip_prefix('#')
-                    .filter(|t| t.starts_with("/components/"))
-                    .is_some_and(|t| doc.pointer(t).is_some());
+                // The references `spec::resolve` follows, and no others.
+                let resolves = component_ref(target)
+                    .is_some_and(|(kind, name)| doc["components"][kind].get(name).is_some());
                 if !resolves {
                     f(
                         at.to_owned(),
                         "refs-resolve",
                         format!(
-                            "`$ref: {target}` does not point into this document's `components`"
+                            "`$ref: {target}` does not name a component of this document (`#/components/<kind>/<name>`)"
                         ),
                     );
                 }
