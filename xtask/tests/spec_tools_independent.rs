@@ -4,10 +4,13 @@
 //! its hand-written code uses, a house-rule violation its build script refuses)
 //! cannot make them unbuildable.
 
+mod scratch;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use scratch::Repo;
 use xtask::check::spec_stage;
 use xtask::diff::{Options, run};
 
@@ -45,62 +48,28 @@ fn xtask_is_built_without_any_client_crate() {
     );
 }
 
-/// A scratch git repository holding a copy of the workspace's specs, API surfaces
-/// and fixtures, committed; removed when dropped.
-struct Copy(PathBuf);
-
-impl Copy {
-    fn new(name: &str) -> Copy {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "xtask-spec-tools-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for folder in ["specs", "tests/fixtures"] {
-            copy_dir(&workspace.join(folder), &dir.join(folder));
-        }
-        let copy = Copy(dir);
-        copy.git(&["init", "--quiet", "--initial-branch=main"]);
-        copy.git(&["add", "-A"]);
-        copy.git(&["commit", "--quiet", "-m", "the workspace's specs"]);
-        copy
+/// A scratch git repository holding a committed copy of the workspace's specs, API
+/// surfaces and fixtures.
+fn workspace_copy(name: &str) -> Repo {
+    let repo = Repo::new(name);
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for folder in ["specs", "tests/fixtures"] {
+        copy_dir(&workspace.join(folder), &repo.path().join(folder));
     }
-
-    fn git(&self, args: &[&str]) {
-        let status = Command::new("git")
-            .arg("-C")
-            .arg(&self.0)
-            .args([
-                "-c",
-                "user.name=test",
-                "-c",
-                "user.email=test@example.invalid",
-            ])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    }
-
-    /// Replaces the first `old` after `anchor` in `specs/<spec>.yaml` with `new`.
-    fn edit(&self, spec: &str, anchor: &str, old: &str, new: &str) {
-        let path = self.0.join("specs").join(format!("{spec}.yaml"));
-        let text = std::fs::read_to_string(&path).expect("spec");
-        let start = text.find(anchor).expect("anchor in the spec");
-        let at = start + text[start..].find(old).expect("text after the anchor");
-        let edited = format!("{}{new}{}", &text[..at], &text[at + old.len()..]);
-        std::fs::write(&path, edited).expect("write spec");
-    }
+    repo.commit();
+    repo
 }
 
-impl Drop for Copy {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Replaces the first `old` after `anchor` in `specs/<spec>.yaml` with `new`.
+fn edit(repo: &Repo, spec: &str, anchor: &str, old: &str, new: &str) {
+    let file = format!("specs/{spec}.yaml");
+    let text = std::fs::read_to_string(repo.path().join(&file)).expect("spec");
+    let start = text.find(anchor).expect("anchor in the spec");
+    let at = start + text[start..].find(old).expect("text after the anchor");
+    repo.write(
+        &file,
+        &format!("{}{new}{}", &text[..at], &text[at + old.len()..]),
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -119,15 +88,17 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Lectronz spec (the hand-written Lectronz stream stops compiling), and a METRO
 /// subscriptions schema is closed with `additionalProperties: false` (its client's
 /// build script refuses the spec).
-fn broken_copy(name: &str) -> Copy {
-    let copy = Copy::new(name);
-    copy.edit(
+fn broken_copy(name: &str) -> Repo {
+    let copy = workspace_copy(&format!("spec-tools-{name}"));
+    edit(
+        &copy,
         "lectronz",
         "        total_count:",
         "          type: integer\n          format: int64\n",
         "          type: string\n",
     );
-    copy.edit(
+    edit(
+        &copy,
         "metro-subscriptions",
         "    SubscriptionCreate:",
         "      type: object\n",
@@ -140,7 +111,7 @@ fn broken_copy(name: &str) -> Copy {
 fn diff_classifies_a_breaking_change_and_a_rule_violation() {
     let copy = broken_copy("diff");
     let options = Options::parse(["--base".into(), "HEAD".into()]).expect("options");
-    let outcome = run(&copy.0, &options).expect("diff runs");
+    let outcome = run(copy.path(), &options).expect("diff runs");
     let report = &outcome.report;
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     assert!(outcome.breaking >= 1, "{report}");
@@ -170,8 +141,8 @@ fn diff_classifies_a_breaking_change_and_a_rule_violation() {
 #[test]
 fn check_prints_every_specs_line_with_the_broken_ones_findings() {
     let copy = broken_copy("check");
-    let stage = spec_stage(&copy.0);
-    let specs: Vec<String> = std::fs::read_dir(copy.0.join("specs"))
+    let stage = spec_stage(copy.path());
+    let specs: Vec<String> = std::fs::read_dir(copy.path().join("specs"))
         .expect("specs")
         .flatten()
         .filter_map(|e| {
