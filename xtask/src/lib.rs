@@ -1,15 +1,17 @@
 //! The library half of `cargo xtask`: the spec-diff engine behind
 //! `cargo xtask diff`, kept here so its spec-pair suite (`tests/diff_cases.rs`)
-//! calls it directly, and the insta settings of `check` and `generate`, which
-//! `tests/snapshot_output.rs` runs. The commands themselves live in `main.rs`.
+//! calls it directly, the two stages of `check` and `generate`, and their insta
+//! settings, which `tests/snapshot_output.rs` runs. The commands themselves live in
+//! `main.rs`.
 
+pub mod check;
 pub mod diff;
 
 /// How `check` (`update`: `"no"`) and `generate` (`"always"`) run insta. Besides
 /// `INSTA_UPDATE`, `INSTA_FORCE_PASS=1`: insta still prints each mismatch's diff but
 /// neither panics nor adds its own hints ("Stopped on the first failure. Run
 /// `cargo insta test`…", once per snapshot, false here and naming a tool this
-/// workspace does not use); `marketplace_conformance::check_snapshot` decides what
+/// workspace does not use); `marketplace_spec_check::check_snapshot` decides what
 /// failed and lists it.
 ///
 /// # Safety

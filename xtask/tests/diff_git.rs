@@ -2,63 +2,12 @@
 //! read with git, added and removed specs are recognised, the report is Markdown
 //! and `--fail-on breaking` is honoured through `Outcome::breaking`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod scratch;
 
+use std::path::Path;
+
+use scratch::Repo;
 use xtask::diff::{Options, run};
-
-struct Repo(PathBuf);
-
-impl Repo {
-    fn new(name: &str) -> Repo {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("xtask-diff-{name}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(dir.join("specs")).expect("scratch dir");
-        let repo = Repo(dir);
-        repo.git(&["init", "--quiet", "--initial-branch=main"]);
-        repo
-    }
-
-    fn git(&self, args: &[&str]) {
-        let status = Command::new("git")
-            .arg("-C")
-            .arg(&self.0)
-            .args([
-                "-c",
-                "user.name=test",
-                "-c",
-                "user.email=test@example.invalid",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    }
-
-    fn write(&self, file: &str, text: &str) {
-        std::fs::write(self.0.join(file), text).expect("write");
-    }
-
-    fn commit(&self) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "--quiet", "-m", "step"]);
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Repo {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn case(name: &str, file: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,7 +19,7 @@ fn case(name: &str, file: &str) -> String {
 
 #[test]
 fn compares_the_working_tree_with_the_base_revision() {
-    let repo = Repo::new("base");
+    let repo = Repo::new("diff-base");
     repo.write(
         "specs/shop.yaml",
         &case("parameter-made-required", "before.yaml"),
@@ -130,7 +79,7 @@ fn compares_the_working_tree_with_the_base_revision() {
 
 #[test]
 fn an_unreadable_spec_is_an_error_not_a_silent_pass() {
-    let repo = Repo::new("broken");
+    let repo = Repo::new("diff-broken");
     repo.write(
         "specs/shop.yaml",
         &case("parameter-made-required", "before.yaml"),
@@ -161,7 +110,7 @@ fn bad_arguments_and_unknown_revisions_are_reported() {
     assert!(options.fail_on_breaking);
     assert_eq!(options.specs, ["a"]);
 
-    let repo = Repo::new("revs");
+    let repo = Repo::new("diff-revs");
     repo.write(
         "specs/shop.yaml",
         &case("parameter-made-required", "before.yaml"),

@@ -87,7 +87,7 @@ fn child_checks_two_snapshots() {
     unsafe { xtask::configure_insta(&update) };
     let dirs = std::env::var_os("XTASK_TEST_DIRS").expect("run by a parent test");
     for dir in std::env::split_paths(&dirs) {
-        let result = marketplace_conformance::check_snapshot(
+        let result = marketplace_spec_check::check_snapshot(
             &dir,
             "case",
             "new value",

@@ -7,8 +7,8 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::enums::{self, TolerantEnum};
-use crate::lint::{self, is_json_media_type, operations, schema_ref_name};
-use crate::spec::{Finding, Spec};
+use crate::lint;
+use crate::spec::{self, Finding, Spec, is_json_media_type, operations, schema_ref_name};
 use crate::{replay, surface};
 
 /// Everything generated from one spec.
@@ -134,10 +134,10 @@ fn prepare_for_progenitor(document: &Value) -> Value {
     if let Some(paths) = prepared["paths"].as_object_mut() {
         paths.retain(|_, item| {
             item.as_object()
-                .is_some_and(|i| i.keys().any(|k| lint::METHODS.contains(&k.as_str())))
+                .is_some_and(|i| i.keys().any(|k| spec::METHODS.contains(&k.as_str())))
         });
         for item in paths.values_mut() {
-            for method in lint::METHODS {
+            for method in spec::METHODS {
                 let responses = item
                     .get_mut(*method)
                     .and_then(|op| op.get_mut("responses"))
@@ -240,7 +240,7 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
 
     let marketplace = &spec.name;
     // POSTs the spec declares safe to repeat (`x-idempotent: true`): retried like GETs.
-    let idempotent_ids: Vec<String> = crate::lint::operations(&spec.document)
+    let idempotent_ids: Vec<String> = operations(&spec.document)
         .iter()
         .filter(|op| op.is_declared_idempotent())
         .map(|op| op.id().to_owned())
@@ -320,7 +320,7 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
     let mut error_schemas = BTreeSet::new();
     for op in operations(&spec.document) {
         for (code, response) in op.value["responses"].as_object().into_iter().flatten() {
-            let response = lint::resolve(&spec.document, response);
+            let response = spec::resolve(&spec.document, response);
             if code.starts_with('4') || code.starts_with('5') {
                 for media in response["content"]
                     .as_object()

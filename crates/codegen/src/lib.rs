@@ -1,10 +1,12 @@
 //! House code generation for the marketplace clients.
 //!
-//! One place holds how a spec becomes a client ([`generate`]): the house spec rules
-//! ([`lint`]), the progenitor settings, the tolerant enums, the runtime hooks, the
-//! replay dispatcher and the API-surface rendering. Every client's `build.rs` calls
-//! [`build_script`]; `cargo xtask` calls [`generate`] and [`lint::lint`] directly, so
-//! the build and the CI gate can never disagree.
+//! One place holds how a spec becomes a client ([`generate`]): the one spec model
+//! every tool reads ([`spec`]: a spec parsed once, its operations, `$ref`
+//! resolution), the house spec rules ([`lint`]), the progenitor settings, the
+//! tolerant enums, the runtime hooks, the replay dispatcher and the API-surface
+//! rendering. Every client's `build.rs` calls [`build_script`]; the spec checks and
+//! `cargo xtask` call [`generate`] and [`lint::lint`] directly, so the build and the
+//! CI gate can never disagree.
 
 mod decoding;
 pub mod enums;

@@ -7,8 +7,7 @@
 
 use quote::{format_ident, quote};
 
-use crate::lint::{operations, resolve, schema_ref_name};
-use crate::spec::Spec;
+use crate::spec::{Spec, operations, resolve, schema_ref_name};
 use crate::surface::{builder, normalize};
 
 /// The dispatcher's source, included as `generated::replay` under the `replay` feature.

@@ -10,8 +10,7 @@ use std::fmt::Write;
 use quote::ToTokens;
 
 use crate::enums::{OTHER_VARIANT, TolerantEnum};
-use crate::lint::operations;
-use crate::spec::Spec;
+use crate::spec::{Spec, operations};
 
 /// One builder method of an operation.
 #[derive(Clone, Debug)]

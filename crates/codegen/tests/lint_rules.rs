@@ -129,14 +129,17 @@ fn base() -> Value {
     serde_yaml::from_str(BASE).expect("the base spec is YAML")
 }
 
-fn findings(document: Value) -> Vec<Finding> {
-    let spec = Spec {
+fn shop(document: Value) -> Spec {
+    Spec {
         name: "shop".into(),
         path: "specs/shop.yaml".into(),
         display_path: "specs/shop.yaml".into(),
         document,
-    };
-    lint(&spec)
+    }
+}
+
+fn findings(document: Value) -> Vec<Finding> {
+    lint(&shop(document))
 }
 
 /// Lints the changed spec and requires exactly one finding: `rule` at `pointer`.
@@ -792,5 +795,41 @@ fn pagination() {
             .iter()
             .any(|f| f.message.contains("a pager repeats the request")),
         "{found:#?}"
+    );
+}
+
+/// A `$ref` to a component that is itself a `$ref` (an alias) is followed to the
+/// end, as the diff and the generator follow it: one resolution for every tool.
+#[test]
+fn refs_to_aliases_are_followed_to_the_end() {
+    let mut doc = base();
+    at(&mut doc, "/components/responses")["ServerError"] =
+        json!({"$ref": "#/components/responses/Error"});
+    at(&mut doc, &format!("{LIST}/responses"))["5XX"] =
+        json!({"$ref": "#/components/responses/ServerError"});
+    at(&mut doc, "/components")["parameters"] = json!({
+        "Limit": {"$ref": "#/components/parameters/PageSize"},
+        "PageSize": {
+            "name": "limit", "in": "query", "required": false,
+            "description": "Page size.", "schema": {"type": "integer"}
+        }
+    });
+    at(&mut doc, &format!("{LIST}/parameters"))[0] =
+        json!({"$ref": "#/components/parameters/Limit"});
+    assert_eq!(findings(doc.clone()), []);
+    marketplace_codegen::generate(&shop(doc)).expect("the generator follows them too");
+}
+
+/// `refs-resolve` accepts exactly the references every tool follows: a whole
+/// component, not a place inside one (which the generator would not resolve).
+#[test]
+fn refs_resolve_to_whole_components_only() {
+    let mut doc = base();
+    at(&mut doc, "/components/schemas/ItemList/properties/items")["items"] =
+        json!({"$ref": "#/components/schemas/Item/properties/id"});
+    only(
+        doc,
+        "refs-resolve",
+        "/components/schemas/ItemList/properties/items/items",
     );
 }

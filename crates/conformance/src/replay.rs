@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use marketplace_codegen::lint::{Operation, resolve};
+use marketplace_codegen::spec::{Operation, resolve};
 use marketplace_runtime::RetryPolicy;
 use marketplace_runtime::replay::{Call, FilePart, Outcome};
 use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::fixture::{Fixture, RecordedPart, RecordedRequest};
 use crate::marketplaces::{Marketplace, ReplayContext};
+use marketplace_spec_check::{Fixture, RecordedPart, RecordedRequest};
 
 /// Builds the call arguments from the recorded request: path parameters are read
 /// back from the path template, query and header parameters by name, typed by
@@ -122,14 +122,7 @@ pub fn call_for(
 
 /// A parameter's text as the JSON value its schema describes.
 fn typed(doc: &Value, raw: &str, schema: &Value) -> Result<Value, String> {
-    let schema = match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(target) => doc.pointer(target).unwrap_or(schema),
-        None => resolve(doc, schema),
-    };
+    let schema = resolve(doc, schema);
     match schema["type"].as_str() {
         Some("integer") => raw
             .parse::<i64>()

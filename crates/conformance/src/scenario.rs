@@ -5,16 +5,16 @@
 use std::time::Duration;
 
 use marketplace_codegen::Spec;
-use marketplace_codegen::lint::{operations, resolve};
+use marketplace_codegen::spec::{operations, resolve};
 use marketplace_runtime::RetryPolicy;
 use marketplace_runtime::replay::{Call, Outcome};
 use serde_json::Value;
 use wiremock::{Request, ResponseTemplate};
 
-use crate::fixture::{Fixture, FixtureFile};
+use marketplace_spec_check::{Fixture, FixtureFile, SpecSchemas, conforms, fixture_file};
+
 use crate::marketplaces::{self, Marketplace, ReplayContext};
-use crate::schema::SpecSchemas;
-use crate::{conforms, fixtures_dir, load, replay};
+use crate::{load, replay, workspace_root};
 
 /// A fixture ready to run through its client.
 pub struct Scenario {
@@ -33,15 +33,7 @@ impl Scenario {
     /// Loads `tests/fixtures/<spec>/<operation>/<case>.json`, checks it conforms to the
     /// spec and builds the call; the error names the fixture and every problem.
     pub fn load(spec_name: &str, operation: &str, case: &str) -> Result<Scenario, String> {
-        let file = FixtureFile {
-            path: fixtures_dir()
-                .join(spec_name)
-                .join(operation)
-                .join(format!("{case}.json")),
-            spec: spec_name.to_owned(),
-            operation: operation.to_owned(),
-            case: case.to_owned(),
-        };
+        let file = fixture_file(&workspace_root(), spec_name, operation, case);
         let fail =
             |problems: Vec<String>| format!("{}:\n  {}", file.display(), problems.join("\n  "));
         let fixture = file.load()?;
@@ -162,14 +154,7 @@ fn replace_first_enum(
     if depth > 32 {
         return false;
     }
-    let schema = match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(target) => doc.pointer(target).unwrap_or(schema),
-        None => schema,
-    };
+    let schema = resolve(doc, schema);
     if schema["type"] == "string" && schema["enum"].is_array() && value.is_string() {
         *value = Value::String(new.to_owned());
         return true;

@@ -3,52 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use marketplace_codegen::spec::{IDEMPOTENT, follow, schema_name};
 use openapiv3::{MediaType, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, StatusCode};
 
-use super::load;
+use super::changes::{Changes, list};
 use super::schema::{Dir, Node, Walk};
 use super::{Change, Class};
-
-/// Collects changes, merging the same schema change reached from several operations.
-#[derive(Default)]
-pub(super) struct Changes(pub Vec<Change>);
-
-impl Changes {
-    pub fn push(
-        &mut self,
-        class: Class,
-        rule: &'static str,
-        subject: impl Into<String>,
-        message: impl Into<String>,
-        operation: Option<&str>,
-    ) {
-        let (subject, message) = (subject.into(), message.into());
-        let existing = self.0.iter_mut().find(|c| {
-            c.class == class && c.rule == rule && c.subject == subject && c.message == message
-        });
-        let change = match existing {
-            Some(change) => change,
-            None => {
-                self.0.push(Change {
-                    class,
-                    rule,
-                    subject,
-                    message,
-                    operations: Vec::new(),
-                });
-                self.0.last_mut().expect("just pushed")
-            }
-        };
-        // A parameter's or body's subject already names its operation.
-        if let Some(op) = operation
-            && !change.subject.starts_with(&format!("{op}("))
-            && !change.subject.starts_with(&format!("{op} "))
-            && !change.operations.iter().any(|o| o == op)
-        {
-            change.operations.push(op.to_owned());
-        }
-    }
-}
 
 /// Every classified change from `old` to `new` (`None`: the spec is absent at that
 /// side), breaking ones first, each group in spec order.
@@ -276,7 +236,7 @@ fn operation<'a>(
         );
     }
     let declared_idempotent =
-        |op: &Operation| op.extensions.get("x-idempotent") == Some(&serde_json::Value::Bool(true));
+        |op: &Operation| op.extensions.get(IDEMPOTENT) == Some(&serde_json::Value::Bool(true));
     match (declared_idempotent(old.op), declared_idempotent(new.op)) {
         (false, true) => out.push(
             Class::NonBreaking,
@@ -306,7 +266,7 @@ fn operation<'a>(
 fn params<'a>(api: &'a OpenAPI, op: &Op<'a>) -> Vec<&'a Parameter> {
     let mut out: Vec<&Parameter> = Vec::new();
     for p in op.path_parameters.iter().chain(&op.op.parameters) {
-        let Some(p) = load::parameter(api, p) else {
+        let Some(p) = follow(api, p) else {
             continue;
         };
         let data = p.parameter_data_ref();
@@ -447,7 +407,7 @@ fn parameters<'a>(old: &Op<'a>, new: &Op<'a>, walk: &mut Walk<'a, '_>) {
 /// `application/*+json` read as JSON like the generator does.
 fn media(content: &openapiv3::Content) -> Option<(String, &MediaType)> {
     let (name, media) = content.iter().next()?;
-    let name = if marketplace_codegen::lint::is_json_media_type(name) {
+    let name = if marketplace_codegen::spec::is_json_media_type(name) {
         "application/json".to_owned()
     } else {
         name.clone()
@@ -462,12 +422,12 @@ fn request_body<'a>(old: &Op<'a>, new: &Op<'a>, walk: &mut Walk<'a, '_>) {
         .op
         .request_body
         .as_ref()
-        .and_then(|b| load::request_body(walk.old, b));
+        .and_then(|b| follow(walk.old, b));
     let n = new
         .op
         .request_body
         .as_ref()
-        .and_then(|b| load::request_body(walk.new, b));
+        .and_then(|b| follow(walk.new, b));
     let (o, n) = match (o, n) {
         (None, None) => return,
         (Some(_), None) => {
@@ -559,7 +519,7 @@ fn side<'a>(api: &'a OpenAPI, op: &'a Operation, success: bool) -> Side<'a> {
         .map(|(code, r)| (code.to_string(), r));
     for (code, response) in coded.chain(default.map(|r| ("default".to_owned(), r))) {
         statuses.push(code);
-        let Some(response) = load::response(api, response) else {
+        let Some(response) = follow(api, response) else {
             continue;
         };
         if body.is_none()
@@ -698,18 +658,8 @@ fn responses<'a>(old: &Op<'a>, new: &Op<'a>, walk: &mut Walk<'a, '_>) {
 fn type_name(schema: &openapiv3::ReferenceOr<openapiv3::Schema>) -> String {
     match schema {
         openapiv3::ReferenceOr::Reference { reference } => {
-            format!("`{}`", load::schema_name(reference).unwrap_or(reference))
+            format!("`{}`", schema_name(reference).unwrap_or(reference))
         }
         openapiv3::ReferenceOr::Item(_) => "an inline schema".into(),
-    }
-}
-
-/// `` `a`, `b` `` (or `none`).
-pub(super) fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    let items: Vec<String> = items.into_iter().map(|i| format!("`{i}`")).collect();
-    if items.is_empty() {
-        "none".into()
-    } else {
-        items.join(", ")
     }
 }

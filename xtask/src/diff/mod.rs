@@ -21,9 +21,9 @@
 //! The Markdown report ([`report`]) also shows how the generated API surface
 //! changed, as a unified diff of `specs/<name>.api.snap` ([`surface`]).
 
+mod changes;
 mod compare;
 pub mod git;
-mod load;
 pub mod report;
 mod schema;
 pub mod surface;
@@ -31,8 +31,30 @@ pub mod surface;
 use std::fmt;
 use std::path::Path;
 
+use marketplace_codegen::Spec;
+use openapiv3::OpenAPI;
+
 pub use compare::compare;
-pub use load::parse;
+
+/// A spec's text read once: the shared spec model (house rules, API surface) and
+/// its `openapiv3` model (what the comparison walks).
+pub struct Parsed {
+    /// The spec, as the generator and the house rules read it.
+    pub spec: Spec,
+    /// The model progenitor reads, which the comparison walks.
+    pub api: OpenAPI,
+}
+
+/// Parses `specs/<name>.yaml`'s text (YAML or JSON); errors name the JSON pointer
+/// of the offending field.
+pub fn parse(name: &str, text: &str) -> Result<Parsed, String> {
+    let spec = Spec::parse(Path::new(&format!("specs/{name}.yaml")), text)
+        .map_err(|finding| finding.to_string())?;
+    let api = spec
+        .model(&spec.document)
+        .map_err(|finding| finding.to_string())?;
+    Ok(Parsed { spec, api })
+}
 
 /// Whether a change breaks callers of the generated client or response decoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -183,8 +205,14 @@ pub fn run(root: &Path, options: &Options) -> Result<Outcome, String> {
         section.edited = old_text != new_text;
         match (old.transpose(), new.transpose()) {
             (Ok(old), Ok(new)) => {
-                section.changes = compare(old.as_ref(), new.as_ref());
-                section.surface = Some(surface::diff(root, &base, name, new_text.as_deref()));
+                section.changes =
+                    compare(old.as_ref().map(|p| &p.api), new.as_ref().map(|p| &p.api));
+                section.surface = Some(surface::diff(
+                    root,
+                    &base,
+                    name,
+                    new.as_ref().map(|p| &p.spec),
+                ));
             }
             (old, new) => {
                 for (side, result) in [

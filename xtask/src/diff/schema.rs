@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use marketplace_codegen::spec::{follow_ref, schema_name};
 use openapiv3::{
     AdditionalProperties, IntegerType, NumberType, OpenAPI, ReferenceOr, Schema, SchemaKind,
     StringType, Type, VariantOrUnknownOrEmpty,
@@ -15,8 +16,7 @@ use openapiv3::{
 use serde::Serialize;
 
 use super::Class::{self, Breaking, NonBreaking};
-use super::compare::{Changes, list};
-use super::load;
+use super::changes::{Changes, list};
 
 /// Which way a payload travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,7 +65,7 @@ struct Resolved<'a> {
 fn resolve<'a>(api: &'a OpenAPI, node: Node<'a>) -> Option<Resolved<'a>> {
     let (mut name, mut schema) = match node {
         Node::Ref(reference) => {
-            let (name, schema) = load::schema(api, reference)?;
+            let (name, schema) = follow_ref::<Schema>(api, reference)?;
             (Some(name), schema)
         }
         Node::Inline(schema) => (None, schema),
@@ -78,7 +78,7 @@ fn resolve<'a>(api: &'a OpenAPI, node: Node<'a>) -> Option<Resolved<'a>> {
         let [only] = all_of.as_slice() else { break };
         match only {
             ReferenceOr::Reference { reference } => {
-                let (n, s) = load::schema(api, reference)?;
+                let (n, s) = follow_ref::<Schema>(api, reference)?;
                 (name, schema) = (Some(n), s);
             }
             ReferenceOr::Item(s) => schema = s,
@@ -217,10 +217,10 @@ impl<'a, 'c> Walk<'a, 'c> {
                 self.string(a, b, subject)
             }
             (SchemaKind::Type(Type::Integer(a)), SchemaKind::Type(Type::Integer(b))) => {
-                self.integer(a, b, subject)
+                self.numeric(a.into(), b.into(), subject)
             }
             (SchemaKind::Type(Type::Number(a)), SchemaKind::Type(Type::Number(b))) => {
-                self.number(a, b, subject)
+                self.numeric(a.into(), b.into(), subject)
             }
             (SchemaKind::Type(Type::Object(a)), SchemaKind::Type(Type::Object(b))) => {
                 self.object(a, b, subject)
@@ -352,75 +352,28 @@ impl<'a, 'c> Walk<'a, 'c> {
         );
     }
 
-    fn integer(&mut self, a: &IntegerType, b: &IntegerType, subject: &str) {
-        let (ot, nt) = (integer_rust_type(a), integer_rust_type(b));
-        if ot != nt {
+    /// An integer or a number: the Rust type, enum values and bounds.
+    fn numeric(&mut self, a: Numeric, b: Numeric, subject: &str) {
+        if a.rust_type != b.rust_type {
             self.push(
                 Breaking,
                 "type-changed",
                 subject,
-                format!("the Rust type changes from `{ot}` to `{nt}`"),
+                format!(
+                    "the Rust type changes from `{}` to `{}`",
+                    a.rust_type, b.rust_type
+                ),
             );
             return;
         }
-        let values = |t: &IntegerType| -> Vec<String> {
-            t.enumeration
-                .iter()
-                .flatten()
-                .map(ToString::to_string)
-                .collect()
-        };
-        self.enum_values(&values(a), &values(b), subject);
-        let lower = |t: &IntegerType| {
-            t.minimum
-                .map(|m| m as f64 + if t.exclusive_minimum { 1.0 } else { 0.0 })
-        };
-        let upper = |t: &IntegerType| {
-            t.maximum
-                .map(|m| m as f64 - if t.exclusive_maximum { 1.0 } else { 0.0 })
-        };
-        self.bound(subject, "minimum", Lower, lower(a), lower(b), false);
-        self.bound(subject, "maximum", Upper, upper(a), upper(b), false);
+        self.enum_values(&a.values, &b.values, subject);
+        self.bound(subject, "minimum", Lower, a.lower, b.lower, false);
+        self.bound(subject, "maximum", Upper, a.upper, b.upper, false);
         if a.multiple_of != b.multiple_of {
             self.constraint(
                 subject,
                 None,
-                format!("`multipleOf` is now {:?}", b.multiple_of),
-                false,
-            );
-        }
-    }
-
-    fn number(&mut self, a: &NumberType, b: &NumberType, subject: &str) {
-        let (ot, nt) = (number_rust_type(a), number_rust_type(b));
-        if ot != nt {
-            self.push(
-                Breaking,
-                "type-changed",
-                subject,
-                format!("the Rust type changes from `{ot}` to `{nt}`"),
-            );
-            return;
-        }
-        let values = |t: &NumberType| -> Vec<String> {
-            t.enumeration
-                .iter()
-                .flatten()
-                .map(ToString::to_string)
-                .collect()
-        };
-        self.enum_values(&values(a), &values(b), subject);
-        // An exclusive bound is a hair tighter than the same inclusive one.
-        let eps = |exclusive: bool| if exclusive { 1e-9 } else { 0.0 };
-        let lower = |t: &NumberType| t.minimum.map(|m| m + eps(t.exclusive_minimum));
-        let upper = |t: &NumberType| t.maximum.map(|m| m - eps(t.exclusive_maximum));
-        self.bound(subject, "minimum", Lower, lower(a), lower(b), false);
-        self.bound(subject, "maximum", Upper, upper(a), upper(b), false);
-        if a.multiple_of != b.multiple_of {
-            self.constraint(
-                subject,
-                None,
-                format!("`multipleOf` is now {:?}", b.multiple_of),
+                format!("`multipleOf` is now {}", b.multiple_of),
                 false,
             );
         }
@@ -632,7 +585,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         let added: Vec<usize> = (0..b.len()).filter(|&j| b_left[j]).collect();
         let label = |r: &ReferenceOr<Schema>, i: usize| match r {
             ReferenceOr::Reference { reference } => {
-                load::schema_name(reference).unwrap_or(reference).to_owned()
+                schema_name(reference).unwrap_or(reference).to_owned()
             }
             ReferenceOr::Item(_) => format!("#{i}"),
         };
@@ -755,6 +708,54 @@ impl<'a, 'c> Walk<'a, 'c> {
             ),
         };
         self.push(class, rule, subject, format!("{message}: {why}"));
+    }
+}
+
+/// What the comparison reads of an integer or a number schema.
+struct Numeric {
+    rust_type: String,
+    values: Vec<String>,
+    /// The smallest and largest accepted values, exclusive bounds made inclusive.
+    lower: Option<f64>,
+    upper: Option<f64>,
+    /// `multipleOf`, as the report shows it.
+    multiple_of: String,
+}
+
+impl From<&IntegerType> for Numeric {
+    fn from(t: &IntegerType) -> Self {
+        let step = |exclusive: bool| if exclusive { 1.0 } else { 0.0 };
+        Numeric {
+            rust_type: integer_rust_type(t),
+            values: t
+                .enumeration
+                .iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect(),
+            lower: t.minimum.map(|m| m as f64 + step(t.exclusive_minimum)),
+            upper: t.maximum.map(|m| m as f64 - step(t.exclusive_maximum)),
+            multiple_of: format!("{:?}", t.multiple_of),
+        }
+    }
+}
+
+impl From<&NumberType> for Numeric {
+    fn from(t: &NumberType) -> Self {
+        // An exclusive bound is a hair tighter than the same inclusive one.
+        let eps = |exclusive: bool| if exclusive { 1e-9 } else { 0.0 };
+        Numeric {
+            rust_type: number_rust_type(t).to_owned(),
+            values: t
+                .enumeration
+                .iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect(),
+            lower: t.minimum.map(|m| m + eps(t.exclusive_minimum)),
+            upper: t.maximum.map(|m| m - eps(t.exclusive_maximum)),
+            multiple_of: format!("{:?}", t.multiple_of),
+        }
     }
 }
 

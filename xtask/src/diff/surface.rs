@@ -29,8 +29,8 @@ pub fn snapshot_body(text: &str) -> &str {
 }
 
 /// Compares the surface of `specs/<name>.yaml` at `base` with the working tree's
-/// (`spec_text`: the current spec, `None` if it was removed).
-pub fn diff(root: &Path, base: &Base, name: &str, spec_text: Option<&str>) -> Surface {
+/// (`spec`: the current spec, `None` if it was removed).
+pub fn diff(root: &Path, base: &Base, name: &str, spec: Option<&Spec>) -> Surface {
     let file = format!("specs/{name}.api.snap");
     let mut notes = Vec::new();
     let old = match base.read(&file) {
@@ -48,7 +48,7 @@ pub fn diff(root: &Path, base: &Base, name: &str, spec_text: Option<&str>) -> Su
     let committed = std::fs::read_to_string(root.join(&file))
         .ok()
         .map(|t| snapshot_body(&t).trim_end().to_owned());
-    let new = match spec_text.map(|text| generated_surface(name, text)) {
+    let new = match spec.map(generated_surface) {
         None => String::new(),
         Some(Ok(surface)) => {
             if committed.as_deref().is_some_and(|c| c != surface) {
@@ -82,18 +82,8 @@ pub fn diff(root: &Path, base: &Base, name: &str, spec_text: Option<&str>) -> Su
     Surface { diff, notes }
 }
 
-fn generated_surface(name: &str, text: &str) -> Result<String, String> {
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
-    let document =
-        serde_json::to_value(yaml).map_err(|e| format!("not JSON-representable: {e}"))?;
-    let spec = Spec {
-        name: name.to_owned(),
-        path: format!("specs/{name}.yaml").into(),
-        display_path: format!("specs/{name}.yaml"),
-        document,
-    };
-    match generate(&spec) {
+fn generated_surface(spec: &Spec) -> Result<String, String> {
+    match generate(spec) {
         Ok(generated) => Ok(generated.surface.trim_end().to_owned()),
         Err(findings) => Err(match findings.as_slice() {
             [first] => first.to_string(),

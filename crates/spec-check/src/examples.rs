@@ -10,8 +10,7 @@
 //! Examples given only as `externalValue` cannot be checked and are skipped.
 
 use marketplace_codegen::Spec;
-use marketplace_codegen::lint::METHODS;
-use marketplace_codegen::spec::escape;
+use marketplace_codegen::spec::{METHODS, escape, resolve};
 use serde_json::Value;
 
 use crate::schema::{Direction, SpecSchemas};
@@ -53,16 +52,6 @@ fn items<'v>(value: &'v Value, key: &str, at: &str) -> Vec<(&'v Value, String)> 
         .enumerate()
         .map(|(i, v)| (v, format!("{at}/{key}/{i}")))
         .collect()
-}
-
-/// `$ref: '#/components/examples/X'` → the example object.
-fn resolve_example<'v>(doc: &'v Value, example: &'v Value) -> &'v Value {
-    example
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|target| doc.pointer(target))
-        .unwrap_or(example)
 }
 
 fn is_ref(value: &Value) -> bool {
@@ -148,7 +137,7 @@ impl<'a> Walk<'a> {
             self.validate(schema, example, &format!("{at}/example"));
         }
         for (example, at) in entries(holder, "examples", at) {
-            let example = resolve_example(&self.spec.document, example);
+            let example = resolve(&self.spec.document, example);
             if let Some(value) = example.get("value") {
                 self.validate(schema, value, &format!("{at}/value"));
             }

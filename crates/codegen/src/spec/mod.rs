@@ -1,9 +1,21 @@
-//! Loading a spec file and reporting problems in it by JSON pointer.
+//! The one spec model every tool shares: a spec file parsed once ([`Spec`]), its
+//! operations ([`operations`]), `$ref` resolution for the JSON document and the
+//! `openapiv3` model ([`resolve`], [`follow`]), and problems reported by JSON
+//! pointer ([`Finding`]). The house rules, the generator, the spec checks, the
+//! fixture replay and `cargo xtask diff` all read specs through it.
+
+mod operations;
+mod refs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+pub use operations::{IDEMPOTENT, METHODS, MULTIPART, Operation, is_json_media_type, operations};
+pub use refs::{
+    Component, component_ref, follow, follow_ref, resolve, schema_name, schema_ref_name,
+};
 
 /// One spec file, parsed but not yet checked against the house rules.
 #[derive(Clone, Debug)]
@@ -44,26 +56,31 @@ impl fmt::Display for Finding {
 impl Spec {
     /// Reads and parses `path` (YAML or JSON).
     pub fn load(path: &Path) -> Result<Spec, Finding> {
+        let text = std::fs::read_to_string(path).map_err(|e| Finding {
+            file: display_path(path),
+            pointer: String::new(),
+            rule: "readable",
+            message: format!("cannot read {}: {e}", path.display()),
+        })?;
+        Spec::parse(path, &text)
+    }
+
+    /// Parses the text of the spec file at `path` (YAML or JSON); `path` names the
+    /// spec (a file at another git revision is parsed from its text the same way).
+    pub fn parse(path: &Path, text: &str) -> Result<Spec, Finding> {
         let name = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default()
             .to_owned();
-        let display_path = format!(
-            "specs/{}",
-            path.file_name()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-        );
+        let display_path = display_path(path);
         let finding = |rule, message: String| Finding {
             file: display_path.clone(),
             pointer: String::new(),
             rule,
             message,
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| finding("readable", format!("cannot read {}: {e}", path.display())))?;
-        let yaml: serde_yaml::Value = serde_yaml::from_str(&text)
+        let yaml: serde_yaml::Value = serde_yaml::from_str(text)
             .map_err(|e| finding("valid-yaml", format!("not valid YAML: {e}")))?;
         let document = serde_json::to_value(yaml)
             .map_err(|e| finding("valid-yaml", format!("not representable as JSON: {e}")))?;
@@ -102,6 +119,16 @@ impl Spec {
             )
         })
     }
+}
+
+/// `specs/<file name>`, as findings show a spec file.
+fn display_path(path: &Path) -> String {
+    format!(
+        "specs/{}",
+        path.file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+    )
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {

@@ -1,0 +1,27 @@
+//! The replay stage of `cargo xtask check|generate`, run by xtask as
+//! `cargo run -p marketplace-conformance --bin replay`: replays every spec's
+//! fixtures through its generated client and prints one line per spec, then every
+//! problem. Exits 1 if anything failed. insta's settings come from the environment
+//! xtask passes on (`INSTA_UPDATE`, `INSTA_FORCE_PASS`).
+
+use std::process::ExitCode;
+
+use marketplace_conformance::check_all;
+
+fn main() -> ExitCode {
+    let reports = check_all();
+    let width = reports.iter().map(|r| r.spec.len()).max().unwrap_or(0);
+    for report in &reports {
+        println!("{}", report.summary(width));
+    }
+    let mut failed = false;
+    for problem in reports.iter().flat_map(|r| &r.problems) {
+        failed = true;
+        eprintln!("error: {problem}");
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
