@@ -84,8 +84,10 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The two edits of the issue: `MessageList.total_count` becomes a string in the
-/// Lectronz spec (the hand-written Lectronz stream stops compiling), and a METRO
+/// The two edits of the issue, one breaking type change and one house-rule
+/// violation: `MessageList.limit` becomes a string in the Lectronz spec (the issue
+/// used `total_count`, which is now the list's `x-pagination` total, so the change
+/// would also break the pagination rule and hide the surface diff), and a METRO
 /// subscriptions schema is closed with `additionalProperties: false` (its client's
 /// build script refuses the spec).
 fn broken_copy(name: &str) -> Repo {
@@ -93,9 +95,9 @@ fn broken_copy(name: &str) -> Repo {
     edit(
         &copy,
         "lectronz",
-        "        total_count:",
-        "          type: integer\n          format: int64\n",
-        "          type: string\n",
+        "    MessageList:",
+        "        limit:\n          description: The page size used.\n          type: integer\n          format: int64\n",
+        "        limit:\n          description: The page size used.\n          type: string\n",
     );
     edit(
         &copy,
@@ -119,9 +121,9 @@ fn diff_classifies_a_breaking_change_and_a_rule_violation() {
         report,
         &[
             "### `specs/lectronz.yaml`",
-            "- `MessageList.total_count`: the type is now `string` (was `integer`) (`type-changed`; in `list_messages`)",
+            "- `MessageList.limit`: the type is now `string` (was `integer`) (`type-changed`; in `list_messages`)",
             // The API-surface diff shows the new Rust type of the field.
-            "+    total_count: String,",
+            "+    limit: String,",
             // The violation is classified too, and the report says why no surface is shown.
             "### `specs/metro-subscriptions.yaml`",
             "- `SubscriptionCreate`: `additionalProperties: false`",
