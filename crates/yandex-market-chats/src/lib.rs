@@ -84,8 +84,10 @@
 //! [`Error::retry_after`] read from `X-RateLimit-Resource-Until` when
 //! `X-RateLimit-Resource-Remaining` is 0. At most 4 requests per cabinet may run at
 //! once; [`Client::builder`] queues callers beyond that
-//! ([`ConcurrencyLimit::per_path_segment_after`]). Most chat reads are `POST`s,
-//! which the retry policy does not retry after they reach the server.
+//! ([`ConcurrencyLimit::per_path_segment_after`]). The chat list and a chat's
+//! history are read with `POST`s that the spec declares `x-idempotent`, so they are
+//! retried like `GET`s (after a 420, at the end of the quota window); sending a
+//! message or a file is never retried once it may have reached Yandex.
 //!
 //! **Validation before sending.** [`Client::send_message`] (and the generated
 //! `send_message_to_chat` with a [`types::SendMessageToChatRequest`] built from
