@@ -20,10 +20,6 @@ pub struct Generated {
     pub replay: String,
     /// The readable API surface, kept as an insta snapshot.
     pub surface: String,
-    /// Operations progenitor cannot generate (multipart); the crate writes them by hand.
-    pub handwritten: Vec<String>,
-    /// Number of operations in the spec, generated and hand-written.
-    pub operations: usize,
 }
 
 /// Module path of the generated code inside every client crate.
@@ -63,7 +59,6 @@ pub fn generate(spec: &Spec) -> Result<Generated, Vec<Finding>> {
         .filter(|op| op.is_handwritten())
         .map(|op| op.id().to_owned())
         .collect();
-    let operation_count = operations(&spec.document).len();
     let prepared = prepare_for_progenitor(&spec.document);
     let model = spec.model(&prepared).map_err(|f| vec![f])?;
 
@@ -98,8 +93,6 @@ pub fn generate(spec: &Spec) -> Result<Generated, Vec<Finding>> {
         client: header.clone() + &prettyplease::unparse(&file),
         replay: header + &replay::render(spec, &file, &handwritten),
         surface: surface::render(spec, &file, &enums),
-        handwritten,
-        operations: operation_count,
     })
 }
 
