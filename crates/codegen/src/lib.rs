@@ -12,6 +12,7 @@ mod decoding;
 pub mod enums;
 mod generate;
 pub mod lint;
+mod names;
 pub mod pagination;
 mod replay;
 pub mod spec;

@@ -23,8 +23,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::lint::{Case, Operation, operations, resolve, rust_name, schema_ref_name};
+use crate::names::{Case, rust_name};
 use crate::spec::{Finding, Spec};
+use crate::spec::{Operation, operations, resolve, schema_ref_name};
 use crate::surface;
 
 /// The operation extension.

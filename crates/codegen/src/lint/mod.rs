@@ -8,14 +8,13 @@
 //! (operations, `$ref` resolution) is [`crate::spec`].
 
 mod document;
-mod names;
 mod operations;
 mod responses;
 mod schemas;
 
 use crate::spec::{Finding, Spec};
 
-pub use names::{Case, rust_name};
+pub use crate::names::{Case, rust_name};
 // The spec model, where the rules' callers have always found it.
 pub use crate::spec::{
     IDEMPOTENT, METHODS, MULTIPART, Operation, is_json_media_type, operations, resolve,

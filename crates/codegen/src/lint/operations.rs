@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::names::{Case, is_snake_case, rust_name};
+use crate::names::{Case, is_snake_case, rust_name};
 use crate::spec::{
     Finding, IDEMPOTENT, MULTIPART, Operation, Spec, escape, operations, schema_ref_name,
 };

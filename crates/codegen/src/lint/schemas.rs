@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::names::{Case, is_pascal_case, rust_name};
+use crate::names::{Case, is_pascal_case, rust_name};
 use crate::spec::{Finding, Spec, escape, pointer};
 
 /// `schema-name`, `description` (of schemas), and inside every schema

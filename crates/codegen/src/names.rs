@@ -1,13 +1,13 @@
 //! The Rust names progenitor and typify derive from spec names, so that two spec
 //! names that collide in Rust are caught before generation.
 
-pub(super) fn is_snake_case(s: &str) -> bool {
+pub(crate) fn is_snake_case(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-pub(super) fn is_pascal_case(s: &str) -> bool {
+pub(crate) fn is_pascal_case(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
