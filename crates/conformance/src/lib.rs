@@ -15,6 +15,7 @@
 mod marketplaces;
 mod replay;
 mod scenario;
+pub mod signing;
 
 use std::path::Path;
 
