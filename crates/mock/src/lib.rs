@@ -1,0 +1,125 @@
+//! An embedded mock of the marketplaces' messaging APIs: stateful, deterministic from a
+//! seed, served on loopback over plain HTTP/1, so that the SDK's clients (and the
+//! layers above them) can run without a seller account.
+//!
+//! Each marketplace listens on its own ephemeral port of `127.0.0.1`, as each vendor
+//! is its own origin (the clients refuse cross-origin redirects, and a fault or an
+//! outage of one marketplace must leave the others untouched). The world — orders,
+//! buyers, threads, messages, read state, attachments — is generated from
+//! [`MockConfig::seed`] and the size, and every write the APIs document changes it.
+//!
+//! ```
+//! use marketplace_mock::{MockConfig, MockMarketplace};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let mock = MockMarketplace::start(MockConfig { threads: 3, ..MockConfig::default() }).await?;
+//! let lectronz = mock.lectronz();
+//! assert!(lectronz.base_url.starts_with("http://127.0.0.1:"));
+//! assert!(lectronz.base_url.ends_with("/api/v1"));
+//! # Ok(())
+//! # }
+//! ```
+
+mod http_util;
+mod lectronz;
+mod rng;
+mod skyhub;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use http_util::UNROUTED_HEADER;
+pub use lectronz::LectronzAccess;
+pub use skyhub::SkyhubAccess;
+
+/// What world to build.
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    /// Seed of the world: the same seed and size give the same orders, buyers,
+    /// threads and messages on every run.
+    pub seed: u64,
+    /// Number of threads per marketplace (Lectronz orders, SkyHub tickets, …).
+    pub threads: usize,
+    /// Messages in each thread as generated (writes add more).
+    pub messages_per_thread: usize,
+}
+
+impl Default for MockConfig {
+    /// A small world: 20 threads of 4 messages, seed 7.
+    fn default() -> Self {
+        MockConfig {
+            seed: 7,
+            threads: 20,
+            messages_per_thread: 4,
+        }
+    }
+}
+
+/// A running mock: one loopback HTTP server per marketplace. Dropping it stops them.
+#[derive(Debug)]
+pub struct MockMarketplace {
+    lectronz: LectronzAccess,
+    skyhub: SkyhubAccess,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl MockMarketplace {
+    /// Builds the world and starts serving every marketplace on `127.0.0.1` (ephemeral
+    /// ports). Fails only if a loopback port cannot be bound.
+    pub async fn start(config: MockConfig) -> std::io::Result<MockMarketplace> {
+        let mut servers = Vec::new();
+
+        let listener = bind().await?;
+        let host = host_url(listener.local_addr()?);
+        let (lectronz, router) = lectronz::start(&config, &host);
+        servers.push(serve(listener, router));
+
+        let listener = bind().await?;
+        let host = host_url(listener.local_addr()?);
+        let (skyhub, router) = skyhub::start(&config, &host);
+        servers.push(serve(listener, router));
+
+        Ok(MockMarketplace {
+            lectronz,
+            skyhub,
+            servers,
+        })
+    }
+
+    /// Where Lectronz is served, and the API key it accepts.
+    pub fn lectronz(&self) -> &LectronzAccess {
+        &self.lectronz
+    }
+
+    /// Where SkyHub (Americanas) SAC is served, and the three header values it accepts.
+    pub fn skyhub(&self) -> &SkyhubAccess {
+        &self.skyhub
+    }
+}
+
+impl Drop for MockMarketplace {
+    fn drop(&mut self) {
+        for server in &self.servers {
+            server.abort();
+        }
+    }
+}
+
+async fn bind() -> std::io::Result<TcpListener> {
+    TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+fn host_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        // `serve` only returns on a listener error; the mock then stops serving that
+        // marketplace, which its clients see as refused connections.
+        let _ = axum::serve(listener, router).await;
+    })
+}

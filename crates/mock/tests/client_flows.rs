@@ -1,0 +1,145 @@
+//! Each client's crate-doc example, run through the public client API against the
+//! mock, then checked against what the mock's world now shows.
+
+mod common;
+
+use futures::TryStreamExt;
+use marketplace_runtime::{Error, RateLimit};
+
+#[tokio::test]
+async fn lectronz_list_get_mark_read_reply() -> Result<(), Error> {
+    let mock = common::small_mock().await;
+    let access = mock.lectronz();
+    let client = marketplace_lectronz::Client::builder(&access.api_key)
+        .base_url(&access.base_url)
+        .build()?;
+    use marketplace_lectronz::types;
+
+    // The crate-doc example, verbatim but for the counters.
+    let page = client
+        .list_messages()
+        .limit(20u64)
+        .offset(0u64)
+        .send()
+        .await?;
+    let before = page.total_count;
+    let mut answered = Vec::new();
+    for summary in &page.messages {
+        let message = client.get_message().id(summary.id).send().await?;
+        if message.read_at.is_none() && message.type_ == types::MessageType::CustomerOrderMessage {
+            client.mark_message_as_read().id(message.id).send().await?;
+            let reply = client
+                .create_message()
+                .body(types::MessageCreate {
+                    content: "Thanks, we are on it!".into(),
+                    type_: types::MessageType::SellerOrderMessage,
+                    subject: types::MessageSubjectRef {
+                        id: message.subject.id,
+                        type_: types::SubjectType::Order,
+                    },
+                })
+                .send()
+                .await?;
+            answered.push((message.id, reply.into_inner()));
+        }
+    }
+    assert!(
+        !answered.is_empty(),
+        "the default world has unread buyer messages on page 1"
+    );
+
+    // The writes are visible: each buyer message is read, each reply is the newest.
+    for (id, reply) in &answered {
+        let message = client.get_message().id(*id).send().await?;
+        assert!(message.read_at.is_some());
+        assert_eq!(message.updated_at, message.read_at.unwrap());
+        let stored = client.get_message().id(reply.id).send().await?;
+        assert_eq!(stored.into_inner(), *reply);
+    }
+    let page = client
+        .list_messages()
+        .limit(answered.len() as u64)
+        .send()
+        .await?;
+    assert_eq!(page.total_count, before + answered.len() as i64);
+    let newest: Vec<i64> = page.messages.iter().map(|m| m.id).collect();
+    let mut replies: Vec<i64> = answered.iter().map(|(_, r)| r.id).collect();
+    replies.reverse();
+    assert_eq!(newest, replies, "newest first");
+    Ok(())
+}
+
+#[tokio::test]
+async fn skyhub_tickets_chats_reply_read() -> Result<(), Error> {
+    use marketplace_skyhub_sac::{TicketFilter, types};
+    let mock = common::small_mock().await;
+    let access = mock.skyhub();
+    let client = marketplace_skyhub_sac::Client::builder(
+        &access.user_email,
+        &access.api_key,
+        &access.account_manager_key,
+    )
+    .base_url(&access.base_url)
+    // The 1 request/s the SDK assumes for SkyHub would only slow the test down.
+    .rate_limit(RateLimit::per_second(1000.0))
+    .build()?;
+
+    // The crate-doc example.
+    let mut replied = Vec::new();
+    let unread = client.tickets(TicketFilter::default().status(types::SellerStatus::Unread));
+    futures::pin_mut!(unread);
+    while let Some(ticket) = unread.try_next().await? {
+        for chat in client.chats(&ticket.code).await? {
+            if chat.parts != types::ChatParts::CustomerSeller {
+                continue;
+            }
+            client
+                .reply(
+                    &ticket.code,
+                    &chat.parts,
+                    types::ChatReply {
+                        delivery_id: "3".into(),
+                        identity_id: "00007604079750".into(),
+                        message_to: types::MessageTo::ToCustomer,
+                        message_type: types::MessageType::TextMessage,
+                        order_id: ticket.order_code.clone(),
+                        message: "Olá! Já verificamos com a transportadora.".into(),
+                    },
+                )
+                .await?;
+            client
+                .update_chat_status()
+                .code(ticket.code.as_str())
+                .parts(types::AnswerableParts::CustomerSeller)
+                .body(types::ChatStatusUpdate {
+                    status: types::SellerStatus::Read,
+                })
+                .send()
+                .await?;
+            replied.push(ticket.code.clone());
+        }
+    }
+    assert!(!replied.is_empty(), "the default world has unread tickets");
+
+    // Nothing is unread any more, and each chat shows the reply, answering the buyer.
+    let still_unread: Vec<_> = client
+        .tickets(TicketFilter::default().status(types::SellerStatus::Unread))
+        .try_collect()
+        .await?;
+    assert!(still_unread.is_empty(), "{still_unread:?}");
+    for code in &replied {
+        let chats = client.chats(code).await?;
+        let chat = chats
+            .iter()
+            .find(|c| c.parts == types::ChatParts::CustomerSeller)
+            .unwrap();
+        assert_eq!(chat.seller_status, Some(types::SellerStatus::Read));
+        let last = chat.messages.last().unwrap();
+        assert_eq!(last.content, "Olá! Já verificamos com a transportadora.");
+        assert_eq!(chat.last_message.as_ref(), Some(&last.created_at));
+        let question = &chat.messages[chat.messages.len() - 2];
+        assert_eq!(question.part.role, types::PartRole::Customer);
+        assert_eq!(question.replied_at(), Some(&last.created_at));
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Shared by the mock's tests: the specs, and a raw HTTP exchange that validates every
+//! answer against the spec's schema for that operation and status.
+
+#![allow(dead_code)] // Each test binary uses a different part of this module.
+
+use marketplace_codegen::Spec;
+use marketplace_codegen::lint::operations;
+use marketplace_conformance::{Direction, SpecSchemas, workspace_root};
+use marketplace_mock::{MockConfig, MockMarketplace};
+use reqwest::Method;
+use serde_json::Value;
+
+/// The client specs the mock serves so far, with the base URL each is served at.
+/// (METRO and Yandex Market are added as they are served.)
+pub fn served(mock: &MockMarketplace) -> Vec<(&'static str, String)> {
+    vec![
+        ("lectronz", mock.lectronz().base_url.clone()),
+        ("skyhub-sac", mock.skyhub().base_url.clone()),
+    ]
+}
+
+pub async fn small_mock() -> MockMarketplace {
+    MockMarketplace::start(MockConfig::default())
+        .await
+        .expect("loopback ports bind")
+}
+
+pub fn load_spec(name: &str) -> Spec {
+    Spec::load(&workspace_root().join(format!("specs/{name}.yaml")))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Whether `path` (without query, percent-encoded segments) matches the template.
+fn matches_template(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_matches('/').split('/').collect();
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p)
+}
+
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => doc.pointer(pointer).expect("local $ref resolves"),
+        None => value,
+    }
+}
+
+/// One request to the mock and its answer, validated against the spec.
+pub struct Checked {
+    spec: Spec,
+    schemas: SpecSchemas,
+    base_url: String,
+    http: reqwest::Client,
+    headers: Vec<(String, String)>,
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Option<Value>,
+    /// The operation that answered.
+    pub operation: String,
+}
+
+impl Checked {
+    pub fn new(spec: &str, base_url: &str, headers: &[(&str, &str)]) -> Self {
+        let spec = load_spec(spec);
+        let schemas = SpecSchemas::new(&spec.document);
+        Checked {
+            spec,
+            schemas,
+            base_url: base_url.to_owned(),
+            http: reqwest::Client::new(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Sends `method path` (`path` relative to the base URL, may carry a query) with
+    /// an optional JSON body; panics unless the answer conforms to the spec: the
+    /// operation documents the status (or its class), and the body validates against
+    /// the documented schema (or is empty where none is documented).
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let url = format!("{}{path}", self.base_url);
+        let mut request = self.http.request(method.clone(), &url);
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        if let Some(body) = &body {
+            request = request
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(body).unwrap());
+        }
+        let response = request.send().await.expect("the mock answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("the body arrives");
+        let doc = &self.spec.document;
+        let bare = path.split('?').next().unwrap_or_default();
+        let op = operations(doc)
+            .into_iter()
+            .find(|op| {
+                op.method == method.as_str().to_lowercase() && matches_template(op.path, bare)
+            })
+            .unwrap_or_else(|| panic!("{method} {bare} is no operation of {}", self.spec.name));
+        let responses = &op.value["responses"];
+        let class = format!("{}XX", status / 100);
+        let documented = responses
+            .get(status.to_string())
+            .or_else(|| responses.get(&class))
+            .unwrap_or_else(|| panic!("{} does not document {status}", op.id()));
+        let documented = resolve(doc, documented);
+        let schema = &documented["content"]["application/json"]["schema"];
+        let parsed = if bytes.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice::<Value>(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{} answered {status} with a body that is not JSON: {e}",
+                    op.id()
+                )
+            }))
+        };
+        match (&parsed, schema.is_null()) {
+            (Some(value), false) => {
+                if let Err(errors) = self.schemas.validate(Direction::Response, schema, value) {
+                    panic!(
+                        "{} {status} does not conform to {}:\n{}\n{value:#}",
+                        op.id(),
+                        self.spec.display_path,
+                        errors.join("\n")
+                    );
+                }
+                let content_type = headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                assert!(
+                    content_type.starts_with("application/json"),
+                    "{}: {content_type}",
+                    op.id()
+                );
+            }
+            (None, true) => {}
+            (Some(value), true) => panic!("{} {status}: undocumented body {value}", op.id()),
+            (None, false) => panic!("{} {status}: empty body, the spec documents one", op.id()),
+        }
+        Answer {
+            status,
+            headers,
+            body: parsed,
+            operation: op.id().to_owned(),
+        }
+    }
+}

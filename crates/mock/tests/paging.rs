@@ -1,0 +1,142 @@
+//! Paging in each vendor's style, over 10 000 items, through the clients' own
+//! streams: nothing is skipped or repeated, and the order is the vendor's.
+
+mod common;
+
+use std::collections::HashSet;
+
+use futures::TryStreamExt;
+use marketplace_mock::{MockConfig, MockMarketplace};
+use marketplace_runtime::{Error, RateLimit};
+use reqwest::Method;
+
+#[tokio::test]
+async fn lectronz_offset_limit_with_total_over_10_000_messages() -> Result<(), Error> {
+    let mock = MockMarketplace::start(MockConfig {
+        threads: 2_500,
+        messages_per_thread: 4,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let access = mock.lectronz();
+    let client = marketplace_lectronz::Client::builder(&access.api_key)
+        .base_url(&access.base_url)
+        .build()?;
+    let all: Vec<_> = client
+        .messages(100.try_into().unwrap())
+        .try_collect()
+        .await?;
+    assert_eq!(all.len(), 10_000);
+    let ids: HashSet<i64> = all.iter().map(|m| m.id).collect();
+    assert_eq!(ids.len(), 10_000, "no message twice");
+    assert!(
+        all.windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at && w[0].id > w[1].id),
+        "newest first"
+    );
+
+    // The last, short page carries the request's limit and offset and the total.
+    let checked = common::Checked::new("lectronz", &access.base_url, &[]);
+    let page = checked
+        .send(Method::GET, "/messages?limit=20&offset=9990", None)
+        .await;
+    let body = page.body.unwrap();
+    assert_eq!(body["messages"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        (body["limit"].as_i64(), body["offset"].as_i64()),
+        (Some(20), Some(9990))
+    );
+    assert_eq!(body["total_count"], 10_000);
+    // Without parameters: Lectronz's default page of 20 from the newest.
+    let page = checked
+        .send(Method::GET, "/messages", None)
+        .await
+        .body
+        .unwrap();
+    assert_eq!(page["messages"].as_array().unwrap().len(), 20);
+    assert_eq!(page["messages"][0]["id"].as_i64(), Some(all[0].id));
+    Ok(())
+}
+
+#[tokio::test]
+async fn skyhub_cursor_url_over_10_000_tickets() -> Result<(), Error> {
+    use marketplace_skyhub_sac::{TicketFilter, types};
+    let mock = MockMarketplace::start(MockConfig {
+        threads: 10_000,
+        messages_per_thread: 2,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let access = mock.skyhub();
+    let client = marketplace_skyhub_sac::Client::builder(
+        &access.user_email,
+        &access.api_key,
+        &access.account_manager_key,
+    )
+    .base_url(&access.base_url)
+    .rate_limit(RateLimit::per_second(1_000_000.0))
+    .build()?;
+    let all: Vec<_> = client
+        .tickets(TicketFilter::default())
+        .try_collect()
+        .await?;
+    assert_eq!(all.len(), 10_000);
+    let codes: HashSet<&str> = all.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes.len(), 10_000, "no ticket twice");
+
+    // A filtered walk finds exactly the tickets the unfiltered one shows with it.
+    let archived: Vec<_> = client
+        .tickets(TicketFilter::default().status(types::SellerStatus::Archived))
+        .try_collect()
+        .await?;
+    let expected: Vec<_> = all
+        .iter()
+        .filter(|t| t.status == types::SellerStatus::Archived)
+        .cloned()
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(archived, expected);
+
+    // `next_page` is a full URL on the mock's host; with a cursor the filters sent
+    // again are ignored (the cursor carries the first page's), and the last page has
+    // no `next_page`.
+    let checked = common::Checked::new("skyhub-sac", &access.base_url, &[]);
+    let first = checked
+        .send(Method::GET, "/sac?status=ARCHIVED", None)
+        .await
+        .body
+        .unwrap();
+    let next = first["next_page"].as_str().unwrap();
+    let cursor = next
+        .strip_prefix(&format!("{}/sac?cursor=", access.base_url))
+        .expect("the next page's URL is on the mock's host");
+    let second = checked
+        .send(
+            Method::GET,
+            &format!("/sac?cursor={cursor}&status=UNREAD"),
+            None,
+        )
+        .await
+        .body
+        .unwrap();
+    let statuses: HashSet<&str> = second["sacs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, HashSet::from(["ARCHIVED"]));
+    let mut page = second;
+    while let Some(next) = page["next_page"].as_str() {
+        let query = next.split_once('?').unwrap().1;
+        page = checked
+            .send(Method::GET, &format!("/sac?{query}"), None)
+            .await
+            .body
+            .unwrap();
+    }
+    assert!(page.get("next_page").is_none());
+    Ok(())
+}
