@@ -25,6 +25,7 @@ mod http_util;
 mod lectronz;
 mod rng;
 mod skyhub;
+mod yandex;
 
 use std::net::SocketAddr;
 
@@ -34,6 +35,7 @@ use tokio::task::JoinHandle;
 pub use http_util::UNROUTED_HEADER;
 pub use lectronz::LectronzAccess;
 pub use skyhub::SkyhubAccess;
+pub use yandex::YandexAccess;
 
 /// What world to build.
 #[derive(Clone, Debug)]
@@ -63,6 +65,7 @@ impl Default for MockConfig {
 pub struct MockMarketplace {
     lectronz: LectronzAccess,
     skyhub: SkyhubAccess,
+    yandex: YandexAccess,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -82,9 +85,15 @@ impl MockMarketplace {
         let (skyhub, router) = skyhub::start(&config, &host);
         servers.push(serve(listener, router));
 
+        let listener = bind().await?;
+        let host = host_url(listener.local_addr()?);
+        let (yandex, router) = yandex::start(&config, &host);
+        servers.push(serve(listener, router));
+
         Ok(MockMarketplace {
             lectronz,
             skyhub,
+            yandex,
             servers,
         })
     }
@@ -97,6 +106,14 @@ impl MockMarketplace {
     /// Where SkyHub (Americanas) SAC is served, and the three header values it accepts.
     pub fn skyhub(&self) -> &SkyhubAccess {
         &self.skyhub
+    }
+}
+
+impl MockMarketplace {
+    /// Where Yandex Market's Partner API (chats) is served, the cabinet it holds and
+    /// the tokens it accepts.
+    pub fn yandex(&self) -> &YandexAccess {
+        &self.yandex
     }
 }
 
@@ -116,7 +133,13 @@ fn host_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
 
+/// The largest request body the mock reads. axum's default (2 MB) is below the
+/// uploads' documented limits (5 MB at Yandex, 10 MB at METRO), which must be
+/// answered with the vendor's own error, so the mock reads well beyond them.
+const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
 fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
+    let router = router.layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT));
     tokio::spawn(async move {
         // `serve` only returns on a listener error; the mock then stops serving that
         // marketplace, which its clients see as refused connections.

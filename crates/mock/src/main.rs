@@ -13,7 +13,7 @@ struct Options {
     /// Seed of the generated world: the same seed and size give the same world.
     #[arg(long, default_value_t = MockConfig::default().seed)]
     seed: u64,
-    /// Threads per marketplace (Lectronz orders, SkyHub tickets).
+    /// Threads per marketplace (Lectronz orders, SkyHub tickets, Yandex Market orders).
     #[arg(long, default_value_t = MockConfig::default().threads)]
     threads: usize,
     /// Messages per generated thread.
@@ -43,6 +43,12 @@ async fn main() -> std::io::Result<()> {
     println!("  X-User-Email:         {}", skyhub.user_email);
     println!("  X-Api-Key:            {}", skyhub.api_key);
     println!("  X-Accountmanager-Key: {}", skyhub.account_manager_key);
+    let yandex = mock.yandex();
+    println!("Yandex Market (Partner API, chats)");
+    println!("  base URL:     {}", yandex.base_url);
+    println!("  businessId:   {}", yandex.business_id);
+    println!("  Api-Key:      {}", yandex.api_key);
+    println!("  OAuth token:  {}", yandex.oauth_token);
     println!("Serving until Ctrl-C.");
     // The default SIGINT action ends the process; nothing needs flushing, so no
     // signal handler (and no tokio `signal` feature) is needed.

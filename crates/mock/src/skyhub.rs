@@ -15,8 +15,6 @@ use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use http::StatusCode;
@@ -25,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::MockConfig;
 use crate::http_util::{
-    BUYER_LINES, SELLER_LINES, empty, json, now_after, query_pairs, query_value, unrouted,
-    world_end,
+    BUYER_LINES, SELLER_LINES, decode_token, empty, encode_token, json, now_after, query_pairs,
+    query_value, unrouted, world_end,
 };
 use crate::rng::Rng;
 
@@ -272,20 +270,10 @@ struct Cursor {
     platform: Option<String>,
 }
 
-impl Cursor {
-    fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("a cursor serializes"))
-    }
-
-    fn decode(text: &str) -> Option<Cursor> {
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).ok()?).ok()
-    }
-}
-
 async fn list_tickets(State(world): State<Shared>, RawQuery(query): RawQuery) -> Response {
     let pairs = query_pairs(query.as_deref());
     let cursor = match query_value(&pairs, "cursor") {
-        Some(text) => match Cursor::decode(text) {
+        Some(text) => match decode_token::<Cursor>(text) {
             Some(cursor) => cursor,
             None => return general_error(StatusCode::BAD_REQUEST, "invalid cursor"),
         },
@@ -332,7 +320,7 @@ async fn list_tickets(State(world): State<Shared>, RawQuery(query): RawQuery) ->
             status: cursor.status.clone(),
             platform: cursor.platform.clone(),
         };
-        format!("{}/sac?cursor={}", world.host, next.encode())
+        format!("{}/sac?cursor={}", world.host, encode_token(&next))
     });
     json(StatusCode::OK, &types::TicketPage { sacs, next_page })
 }

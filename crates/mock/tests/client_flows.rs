@@ -143,3 +143,136 @@ async fn skyhub_tickets_chats_reply_read() -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn yandex_chats_history_send_create() -> Result<(), Error> {
+    use marketplace_yandex_market_chats::handwritten::ChatFile;
+    use marketplace_yandex_market_chats::types;
+    let mock = common::small_mock().await;
+    let access = mock.yandex();
+    let client = marketplace_yandex_market_chats::Client::builder(&access.api_key)
+        .base_url(&access.base_url)
+        .build()?;
+    let business_id = access.business_id;
+
+    // The crate-doc example.
+    let waiting = types::GetChatsRequest {
+        statuses: Some(vec![types::ChatStatusType::WaitingForPartner]),
+        ..Default::default()
+    };
+    let mut answered = Vec::new();
+    let chats = client.chats(business_id, waiting.clone(), 20);
+    futures::pin_mut!(chats);
+    while let Some(chat) = chats.try_next().await? {
+        let history = client.chat_history(business_id, chat.chat_id, Default::default(), 100);
+        let messages: Vec<types::ChatMessage> = history.try_collect().await?;
+        assert_eq!(
+            messages.last().unwrap().sender,
+            types::ChatMessageSenderType::Customer
+        );
+        client
+            .send_message(business_id, chat.chat_id, "Hello! Your order ships today.")
+            .await?;
+        answered.push((chat.chat_id, messages.len()));
+    }
+    assert!(
+        !answered.is_empty(),
+        "the default world has chats waiting for the store"
+    );
+
+    // Each answer is the newest message, and nothing waits for the store any more.
+    for (chat_id, before) in &answered {
+        let messages: Vec<types::ChatMessage> = client
+            .chat_history(business_id, *chat_id, Default::default(), 100)
+            .try_collect()
+            .await?;
+        assert_eq!(messages.len(), before + 1);
+        let last = messages.last().unwrap();
+        assert_eq!(last.sender, types::ChatMessageSenderType::Partner);
+        assert_eq!(
+            last.message.as_deref(),
+            Some("Hello! Your order ships today.")
+        );
+        let chat = client
+            .get_chat()
+            .business_id(business_id)
+            .chat_id(*chat_id)
+            .send()
+            .await?;
+        let chat = chat.into_inner().result.unwrap();
+        assert_eq!(chat.status, types::ChatStatusType::WaitingForCustomer);
+        assert_eq!(chat.updated_at, last.created_at);
+        let one = client
+            .get_chat_message()
+            .business_id(business_id)
+            .chat_id(*chat_id)
+            .message_id(last.message_id)
+            .send()
+            .await?;
+        assert_eq!(one.into_inner().result.as_ref(), Some(last));
+    }
+    let still: Vec<_> = client.chats(business_id, waiting, 20).try_collect().await?;
+    assert!(still.is_empty(), "{still:?}");
+
+    // A file, through the hand-written multipart method, shows as a payload.
+    let (chat_id, _) = answered[0];
+    let file = ChatFile::new("invoice.pdf", vec![7u8; 1234]);
+    client.send_file_to_chat(business_id, chat_id, file).await?;
+    let messages: Vec<types::ChatMessage> = client
+        .chat_history(business_id, chat_id, Default::default(), 100)
+        .try_collect()
+        .await?;
+    let payload = &messages.last().unwrap().payload.as_ref().unwrap()[0];
+    assert_eq!((payload.name.as_str(), payload.size), ("invoice.pdf", 1234));
+
+    // Opening a chat about an order: a new chat the first time, the same one after.
+    // Orders are numbered from 50 000 000; some have no chat in the generated world.
+    let mut opened = None;
+    for order in 50_000_000..50_000_020u64 {
+        let existing: Vec<_> = client
+            .chats(
+                business_id,
+                types::GetChatsRequest {
+                    contexts: Some(vec![types::ChatContext {
+                        type_: types::ChatContextIdentifiableType::Order,
+                        id: order.try_into().unwrap(),
+                    }]),
+                    ..Default::default()
+                },
+                20,
+            )
+            .try_collect()
+            .await?;
+        if existing.is_empty() {
+            opened = Some(order);
+            break;
+        }
+    }
+    let order = opened.expect("an order without a chat in the first 20");
+    let create = || {
+        client
+            .create_chat()
+            .business_id(business_id)
+            .body(types::CreateChatRequest {
+                context: Some(types::ChatContext {
+                    type_: types::ChatContextIdentifiableType::Order,
+                    id: order.try_into().unwrap(),
+                }),
+                order_id: None,
+            })
+            .send()
+    };
+    let first = create().await?.into_inner().result.unwrap().chat_id;
+    let again = create().await?.into_inner().result.unwrap().chat_id;
+    assert_eq!(first, again);
+    let chat = client
+        .get_chat()
+        .business_id(business_id)
+        .chat_id(first)
+        .send()
+        .await?;
+    let chat = chat.into_inner().result.unwrap();
+    assert_eq!(chat.status, types::ChatStatusType::New);
+    assert_eq!(chat.context.order_id.map(|o| o.get()), Some(order));
+    Ok(())
+}

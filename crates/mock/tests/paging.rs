@@ -140,3 +140,102 @@ async fn skyhub_cursor_url_over_10_000_tickets() -> Result<(), Error> {
     assert!(page.get("next_page").is_none());
     Ok(())
 }
+
+#[tokio::test]
+async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<(), Error> {
+    use marketplace_yandex_market_chats::types;
+    // About three orders in four have a chat: 13 400 orders give over 10 000 chats.
+    let mock = MockMarketplace::start(MockConfig {
+        threads: 13_400,
+        messages_per_thread: 1,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let access = mock.yandex();
+    let client = marketplace_yandex_market_chats::Client::builder(&access.api_key)
+        .base_url(&access.base_url)
+        .build()?;
+    let chats: Vec<_> = client
+        .chats(access.business_id, types::GetChatsRequest::default(), 20)
+        .try_collect()
+        .await?;
+    assert!(chats.len() >= 10_000, "{}", chats.len());
+    // Every chat once, in creation order, and none after the last.
+    let ids: Vec<u64> = chats.iter().map(|c| c.chat_id.get()).collect();
+    assert_eq!(ids, (1..=chats.len() as u64).collect::<Vec<_>>());
+    let checked = common::Checked::new("yandex-market-chats", &access.base_url, &[]);
+    let beyond = checked
+        .send(
+            Method::GET,
+            &format!(
+                "/v2/businesses/{}/chat?chatId={}",
+                access.business_id,
+                ids.len() + 1
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(beyond.status, 404);
+
+    // One chat of 10 000 messages, read 100 at a time, oldest first; the vendor's
+    // other spelling of the token (`page_token`) works too.
+    let mock = MockMarketplace::start(MockConfig {
+        threads: 1,
+        messages_per_thread: 10_000,
+        seed: 3, // a seed whose only order has a chat
+    })
+    .await
+    .unwrap();
+    let access = mock.yandex();
+    let client = marketplace_yandex_market_chats::Client::builder(&access.api_key)
+        .base_url(&access.base_url)
+        .build()?;
+    let messages: Vec<_> = client
+        .chat_history(access.business_id, 1u64, Default::default(), 100)
+        .try_collect()
+        .await?;
+    assert_eq!(messages.len(), 10_000);
+    assert!(
+        messages
+            .windows(2)
+            .all(|w| w[0].message_id < w[1].message_id && w[0].created_at <= w[1].created_at)
+    );
+    let checked = common::Checked::new("yandex-market-chats", &access.base_url, &[]);
+    let history = |query: String| {
+        let path = format!(
+            "/v2/businesses/{}/chats/history?chatId=1&{query}",
+            access.business_id
+        );
+        let checked = &checked;
+        async move {
+            checked
+                .send(Method::POST, &path, Some(serde_json::json!({})))
+                .await
+                .body
+                .unwrap()
+        }
+    };
+    let first = history("limit=100".into()).await;
+    let token = first["result"]["paging"]["nextPageToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = history(format!("limit=100&page_token={token}")).await;
+    assert_eq!(second["result"]["messages"][0]["messageId"], 101);
+    // `messageIdFrom` starts the history at that message.
+    let from = checked
+        .send(
+            Method::POST,
+            &format!(
+                "/v2/businesses/{}/chats/history?chatId=1&limit=1",
+                access.business_id
+            ),
+            Some(serde_json::json!({"messageIdFrom": 9_999})),
+        )
+        .await
+        .body
+        .unwrap();
+    assert_eq!(from["result"]["messages"][0]["messageId"], 9_999);
+    Ok(())
+}

@@ -262,3 +262,214 @@ async fn the_same_seed_builds_the_same_world() {
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
+
+#[tokio::test]
+async fn yandex_answers_conform() {
+    let mock = common::small_mock().await;
+    let access = mock.yandex();
+    let ym = common::Checked::new("yandex-market-chats", &access.base_url, &[]);
+    let b = format!("/v2/businesses/{}", access.business_id);
+
+    let page = ym
+        .send(
+            Method::POST,
+            &format!("{b}/chats?limit=20"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    let chats = page.body.unwrap()["result"]["chats"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let chat_id = chats[0]["chatId"].as_u64().unwrap();
+    let other_chat = chats[1]["chatId"].as_u64().unwrap();
+    let chat = ym
+        .send(Method::GET, &format!("{b}/chat?chatId={chat_id}"), None)
+        .await;
+    assert_eq!(chat.status, 200);
+    let history = ym
+        .send(
+            Method::POST,
+            &format!("{b}/chats/history?chatId={chat_id}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(history.status, 200);
+    let message_id = history.body.unwrap()["result"]["messages"][0]["messageId"]
+        .as_u64()
+        .unwrap();
+    let message = ym
+        .send(
+            Method::GET,
+            &format!("{b}/chats/message?chatId={chat_id}&messageId={message_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(message.status, 200);
+    let sent = ym
+        .send(
+            Method::POST,
+            &format!("{b}/chats/message?chatId={chat_id}"),
+            Some(json!({"message": "Добрый день"})),
+        )
+        .await;
+    assert_eq!(sent.status, 200);
+    assert_eq!(sent.body.unwrap(), json!({"status": "OK"}));
+    let file = common::multipart_file("file", "a.png", "image/png", b"\x89PNG");
+    let sent = ym
+        .send_bytes(
+            Method::POST,
+            &format!("{b}/chats/file/send?chatId={chat_id}"),
+            Some(file),
+        )
+        .await;
+    assert_eq!(sent.status, 200);
+    let created = ym
+        .send(
+            Method::POST,
+            &format!("{b}/chats/new"),
+            Some(json!({"orderId": 50_000_000})),
+        )
+        .await;
+    assert_eq!(created.status, 200);
+    assert!(created.body.unwrap()["result"]["chatId"].as_u64().is_some());
+
+    let too_big = common::multipart_file(
+        "file",
+        "big.bin",
+        "application/octet-stream",
+        &vec![0; 5 * 1024 * 1024 + 1],
+    );
+    let cases: Vec<(Method, String, Option<Body>, u16)> = vec![
+        (
+            Method::POST,
+            format!("{b}/chats?limit=21"),
+            jsonb(json!({})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats?pageToken=nope"),
+            jsonb(json!({})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats"),
+            jsonb(json!({"statuses": []})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats"),
+            jsonb(json!({"statuses": ["NEW", "NEW"]})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats"),
+            jsonb(json!({"types": ["GROUP"]})),
+            400,
+        ),
+        (
+            Method::POST,
+            "/v2/businesses/1/chats".into(),
+            jsonb(json!({})),
+            403,
+        ),
+        (Method::GET, format!("{b}/chat"), None, 400),
+        (Method::GET, format!("{b}/chat?chatId=0"), None, 400),
+        (Method::GET, format!("{b}/chat?chatId=999999"), None, 404),
+        (
+            Method::POST,
+            format!("{b}/chats/history?chatId={chat_id}&limit=101"),
+            jsonb(json!({})),
+            400,
+        ),
+        (
+            Method::GET,
+            format!("{b}/chats/message?chatId={other_chat}&messageId={message_id}"),
+            None,
+            404,
+        ),
+        (
+            Method::GET,
+            format!("{b}/chats/message?chatId={chat_id}"),
+            None,
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/message?chatId={chat_id}"),
+            jsonb(json!({"message": ""})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/message?chatId={chat_id}"),
+            jsonb(json!({"message": "я".repeat(4097)})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/message?chatId=999999"),
+            jsonb(json!({"message": "x"})),
+            404,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/file/send?chatId={chat_id}"),
+            Some(too_big),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/file/send?chatId={chat_id}"),
+            jsonb(json!({})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/new"),
+            jsonb(json!({})),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/new"),
+            jsonb(json!({"context": {"type": "ORDER", "id": 1}})),
+            404,
+        ),
+        (
+            Method::POST,
+            format!("{b}/chats/new"),
+            jsonb(json!({"context": {"type": "RETURN", "id": 1}})),
+            404,
+        ),
+    ];
+    for (method, path, body, status) in cases {
+        let answer = ym.send_bytes(method.clone(), &path, body).await;
+        assert_eq!(answer.status, status, "{method} {path}");
+        assert_eq!(answer.body.unwrap()["status"], "ERROR");
+    }
+    // 4,096 characters (of two bytes each) are accepted: the limit is in characters.
+    let longest = ym
+        .send(
+            Method::POST,
+            &format!("{b}/chats/message?chatId={chat_id}"),
+            Some(json!({"message": "я".repeat(4096)})),
+        )
+        .await;
+    assert_eq!(longest.status, 200);
+}
+
+/// A request body: content type and bytes.
+type Body = (String, Vec<u8>);
+
+fn jsonb(value: serde_json::Value) -> Option<Body> {
+    Some((
+        "application/json".into(),
+        serde_json::to_vec(&value).unwrap(),
+    ))
+}

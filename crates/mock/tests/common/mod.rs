@@ -11,11 +11,12 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// The client specs the mock serves so far, with the base URL each is served at.
-/// (METRO and Yandex Market are added as they are served.)
+/// (METRO is added when it is served.)
 pub fn served(mock: &MockMarketplace) -> Vec<(&'static str, String)> {
     vec![
         ("lectronz", mock.lectronz().base_url.clone()),
         ("skyhub-sac", mock.skyhub().base_url.clone()),
+        ("yandex-market-chats", mock.yandex().base_url.clone()),
     ]
 }
 
@@ -85,15 +86,29 @@ impl Checked {
     /// operation documents the status (or its class), and the body validates against
     /// the documented schema (or is empty where none is documented).
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let body = body.map(|b| {
+            (
+                "application/json".to_owned(),
+                serde_json::to_vec(&b).unwrap(),
+            )
+        });
+        self.send_bytes(method, path, body).await
+    }
+
+    /// Like [`Checked::send`], with a body of any media type (`(content type, bytes)`).
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(String, Vec<u8>)>,
+    ) -> Answer {
         let url = format!("{}{path}", self.base_url);
         let mut request = self.http.request(method.clone(), &url);
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
-        if let Some(body) = &body {
-            request = request
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(body).unwrap());
+        if let Some((content_type, bytes)) = body {
+            request = request.header("content-type", content_type).body(bytes);
         }
         let response = request.send().await.expect("the mock answers");
         let status = response.status().as_u16();
@@ -156,4 +171,21 @@ impl Checked {
             operation: op.id().to_owned(),
         }
     }
+}
+
+/// A `multipart/form-data` body with one file part, as `(content type, bytes)`.
+pub fn multipart_file(
+    field: &str,
+    filename: &str,
+    content_type: &str,
+    data: &[u8],
+) -> (String, Vec<u8>) {
+    let boundary = "mock-test-boundary-7f3a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
