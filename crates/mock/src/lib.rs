@@ -23,6 +23,7 @@
 
 mod http_util;
 mod lectronz;
+mod metro;
 mod rng;
 mod skyhub;
 mod yandex;
@@ -34,6 +35,7 @@ use tokio::task::JoinHandle;
 
 pub use http_util::UNROUTED_HEADER;
 pub use lectronz::LectronzAccess;
+pub use metro::MetroAccess;
 pub use skyhub::SkyhubAccess;
 pub use yandex::YandexAccess;
 
@@ -66,6 +68,7 @@ pub struct MockMarketplace {
     lectronz: LectronzAccess,
     skyhub: SkyhubAccess,
     yandex: YandexAccess,
+    metro: MetroAccess,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -90,10 +93,16 @@ impl MockMarketplace {
         let (yandex, router) = yandex::start(&config, &host);
         servers.push(serve(listener, router));
 
+        let listener = bind().await?;
+        let host = host_url(listener.local_addr()?);
+        let (metro, router) = metro::start(&config, &host);
+        servers.push(serve(listener, router));
+
         Ok(MockMarketplace {
             lectronz,
             skyhub,
             yandex,
+            metro,
             servers,
         })
     }
@@ -114,6 +123,12 @@ impl MockMarketplace {
     /// the tokens it accepts.
     pub fn yandex(&self) -> &YandexAccess {
         &self.yandex
+    }
+
+    /// Where METRO Markets' Message Center is served, and the client key and secret
+    /// the requests are signed with.
+    pub fn metro(&self) -> &MetroAccess {
+        &self.metro
     }
 }
 

@@ -13,7 +13,8 @@ struct Options {
     /// Seed of the generated world: the same seed and size give the same world.
     #[arg(long, default_value_t = MockConfig::default().seed)]
     seed: u64,
-    /// Threads per marketplace (Lectronz orders, SkyHub tickets, Yandex Market orders).
+    /// Threads per marketplace (Lectronz orders, SkyHub tickets, Yandex Market and METRO
+    /// orders).
     #[arg(long, default_value_t = MockConfig::default().threads)]
     threads: usize,
     /// Messages per generated thread.
@@ -49,6 +50,11 @@ async fn main() -> std::io::Result<()> {
     println!("  businessId:   {}", yandex.business_id);
     println!("  Api-Key:      {}", yandex.api_key);
     println!("  OAuth token:  {}", yandex.oauth_token);
+    let metro = mock.metro();
+    println!("METRO Markets (requests signed with the client key and secret)");
+    println!("  Message Center base URL: {}", metro.message_center_url);
+    println!("  client key:              {}", metro.client_id);
+    println!("  client secret:           {}", metro.client_secret);
     println!("Serving until Ctrl-C.");
     // The default SIGINT action ends the process; nothing needs flushing, so no
     // signal handler (and no tokio `signal` feature) is needed.

@@ -276,3 +276,109 @@ async fn yandex_chats_history_send_create() -> Result<(), Error> {
     assert_eq!(chat.context.order_id.map(|o| o.get()), Some(order));
     Ok(())
 }
+
+#[tokio::test]
+async fn metro_unseen_chats_messages_upload_send_create() -> Result<(), Error> {
+    use marketplace_metro_message_center::types;
+    let mock = common::small_mock().await;
+    let access = mock.metro();
+    let client =
+        marketplace_metro_message_center::Client::sandbox(&access.client_id, &access.client_secret)
+            .base_url(&access.message_center_url)
+            .build()?;
+
+    // The crate-doc example.
+    let unseen = client.count_unseen_chats().send().await?;
+    let to_answer = unseen.data.count;
+    assert!(to_answer > 0, "the default world has unseen chats");
+    let mut answered = Vec::new();
+    let chats = client.chats(50.try_into().unwrap(), |list| list);
+    futures::pin_mut!(chats);
+    while let Some(chat) = chats.try_next().await? {
+        if chat.is_seen {
+            continue;
+        }
+        // Reading the messages marks the buyer's messages as seen.
+        let messages = client.list_chat_messages().chat_id(&chat.id).send().await?;
+        assert!(
+            messages
+                .data
+                .iter()
+                .all(|m| m.sender_user_type != types::SenderUserType::Buyer || m.seen_at.is_some())
+        );
+        let invoice = client
+            .upload_file(
+                &chat.order.id,
+                "invoice.pdf",
+                types::AttachmentFileType::ApplicationPdf,
+                b"%PDF-1.4 mock invoice".to_vec(),
+            )
+            .await?
+            .into_inner()
+            .data;
+        client
+            .send_message()
+            .chat_id(&chat.id)
+            .body(types::MessageCreate {
+                content: "Here is your invoice.".into(),
+                attachments: vec![invoice.clone()],
+            })
+            .send()
+            .await?;
+        answered.push((chat.id.clone(), invoice));
+    }
+    assert_eq!(answered.len() as i64, to_answer);
+    assert_eq!(client.count_unseen_chats().send().await?.data.count, 0);
+    for (chat_id, invoice) in &answered {
+        let messages = client
+            .list_chat_messages()
+            .chat_id(chat_id)
+            .limit(100u64)
+            .send()
+            .await?;
+        let last = messages.data.last().unwrap();
+        assert_eq!(last.sender_user_type, types::SenderUserType::Seller);
+        assert_eq!(last.attachments, vec![invoice.clone()]);
+        let listed = client
+            .list_chats()
+            .filters_chat_id(chat_id.as_str())
+            .send()
+            .await?;
+        assert_eq!(listed.data[0].last_message_at, last.created_at);
+        assert_eq!(listed.data[0].status, types::ChatStatus::WaitingForBuyer);
+    }
+
+    // Open a chat about an order (its id): a draft with the subject's dotted path.
+    let order_id = answered
+        .first()
+        .map(|(chat_id, _)| chat_id.clone())
+        .unwrap();
+    let order_id = client
+        .list_chats()
+        .filters_chat_id(order_id.as_str())
+        .send()
+        .await?
+        .data[0]
+        .order
+        .id
+        .clone();
+    let chat = client
+        .create_chat()
+        .order_id(&order_id)
+        .body(types::ChatCreate {
+            subject: "OTHERS".into(),
+            custom_subject: Some("Your delivery".into()),
+        })
+        .send()
+        .await?;
+    assert_eq!(chat.data.status, types::ChatStatus::Draft);
+    assert_eq!(chat.data.subject, "SELLER.OTHERS");
+    assert_eq!(chat.data.custom_subject.as_deref(), Some("Your delivery"));
+    let listed = client
+        .list_chats()
+        .filters_order_id(order_id.as_str())
+        .send()
+        .await?;
+    assert!(listed.data.iter().any(|c| c.id == chat.data.id));
+    Ok(())
+}

@@ -239,3 +239,40 @@ async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<()
     assert_eq!(from["result"]["messages"][0]["messageId"], 9_999);
     Ok(())
 }
+
+#[tokio::test]
+async fn metro_offset_limit_with_total_over_10_000_chats() -> Result<(), Error> {
+    // Three orders in four have a chat: 13 400 orders give over 10 000 chats.
+    let mock = MockMarketplace::start(MockConfig {
+        threads: 13_400,
+        messages_per_thread: 1,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let access = mock.metro();
+    let client =
+        marketplace_metro_message_center::Client::sandbox(&access.client_id, &access.client_secret)
+            .base_url(&access.message_center_url)
+            .build()?;
+    let total = client.list_chats().limit(1u64).send().await?.metadata.total;
+    assert!(total >= 10_000, "{total}");
+    let all: Vec<_> = client
+        .chats(100.try_into().unwrap(), |list| list)
+        .try_collect()
+        .await?;
+    assert_eq!(all.len() as i64, total);
+    let ids: HashSet<&str> = all.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), all.len(), "no chat twice");
+    // A filtered walk (unseen chats) agrees with the total METRO reports for it.
+    let unseen: Vec<_> = client
+        .chats(100.try_into().unwrap(), |list| list.filters_is_seen(false))
+        .try_collect()
+        .await?;
+    assert_eq!(unseen.len(), all.iter().filter(|c| !c.is_seen).count());
+    assert_eq!(
+        client.count_unseen_chats().send().await?.data.count,
+        unseen.len() as i64
+    );
+    Ok(())
+}

@@ -473,3 +473,174 @@ fn jsonb(value: serde_json::Value) -> Option<Body> {
         serde_json::to_vec(&value).unwrap(),
     ))
 }
+
+#[tokio::test]
+async fn metro_message_center_answers_conform() {
+    let mock = common::small_mock().await;
+    let mc = common::Checked::new(
+        "metro-message-center",
+        &mock.metro().message_center_url,
+        &[],
+    );
+    for path in [
+        "/openapi/v1/chat-categories",
+        "/openapi/v1/chat-subjects",
+        "/openapi/v1/chats/unseen",
+    ] {
+        assert_eq!(mc.send(Method::GET, path, None).await.status, 200, "{path}");
+    }
+    let chats = mc
+        .send(Method::GET, "/openapi/v1/chats?limit=100", None)
+        .await
+        .body
+        .unwrap();
+    let chat = &chats["data"][0];
+    let (chat_id, order_id) = (
+        chat["id"].as_str().unwrap(),
+        chat["order"]["id"].as_str().unwrap(),
+    );
+    let number = chat["order"]["orderNumber"].as_str().unwrap();
+    let ok = [
+        (Method::GET, format!("/openapi/v1/orders/{number}/emails-exist"), None, 200),
+        (Method::GET, format!("/openapi/v1/chats/{chat_id}/messages?limit=1&offset=1"), None, 200),
+        (Method::GET, "/openapi/v1/chats?filters[isSeen]=true&filters[lastMessage][from]=2020-01-01T00:00:00Z".into(), None, 200),
+        (Method::POST, format!("/openapi/v1/orders/{order_id}/chats"), jsonb(json!({"subject": "INVOICE_INSTRUCTIONS"})), 201),
+        (Method::POST, format!("/openapi/v1/chats/{chat_id}/messages"), jsonb(json!({"content": "Hallo"})), 201),
+        (
+            Method::POST,
+            format!("/openapi/v1/orders/{order_id}/upload-file"),
+            Some(common::multipart_file("file", "a.png", "image/png", b"\x89PNG")),
+            201,
+        ),
+    ];
+    for (method, path, body, status) in ok {
+        assert_eq!(
+            mc.send_bytes(method.clone(), &path, body).await.status,
+            status,
+            "{method} {path}"
+        );
+    }
+    let big = common::multipart_file(
+        "file",
+        "big.pdf",
+        "application/pdf",
+        &vec![0; 10 * 1024 * 1024 + 1],
+    );
+    let zip = common::multipart_file("file", "a.zip", "application/zip", b"PK");
+    let eleven: Vec<_> = (0..11)
+        .map(|i| json!({"fileId": format!("files/x/{i}"), "fileName": "a.pdf", "fileType": "application/pdf"}))
+        .collect();
+    let cases: Vec<(Method, String, Option<Body>, u16)> = vec![
+        (Method::GET, "/openapi/v1/chats?limit=0".into(), None, 422),
+        (
+            Method::GET,
+            "/openapi/v1/chats?filters[isSeen]=maybe".into(),
+            None,
+            422,
+        ),
+        (
+            Method::GET,
+            "/openapi/v1/chats?filters[lastMessage][from]=last%20week".into(),
+            None,
+            422,
+        ),
+        (
+            Method::GET,
+            "/openapi/v1/chats/nope/messages".into(),
+            None,
+            404,
+        ),
+        (
+            Method::GET,
+            "/openapi/v1/orders/O25-0/emails-exist".into(),
+            None,
+            404,
+        ),
+        (
+            Method::POST,
+            "/openapi/v1/orders/nope/chats".into(),
+            jsonb(json!({"subject": "INVOICES"})),
+            404,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/orders/{order_id}/chats"),
+            jsonb(json!({"subject": "OTHERS"})),
+            422,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/orders/{order_id}/chats"),
+            jsonb(json!({"subject": "NOPE"})),
+            422,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/orders/{order_id}/chats"),
+            jsonb(json!({})),
+            422,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/chats/{chat_id}/messages"),
+            jsonb(json!({"content": " "})),
+            422,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/chats/{chat_id}/messages"),
+            jsonb(json!({"content": "x", "attachments": eleven})),
+            422,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/chats/{chat_id}/messages"),
+            jsonb(
+                json!({"content": "x", "attachments": [{"fileId": "files/never/uploaded", "fileName": "a.pdf", "fileType": "application/pdf"}]}),
+            ),
+            422,
+        ),
+        (
+            Method::POST,
+            "/openapi/v1/chats/nope/messages".into(),
+            jsonb(json!({"content": "x"})),
+            404,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/orders/{order_id}/upload-file"),
+            Some(zip),
+            422,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/orders/{order_id}/upload-file"),
+            Some(big),
+            422,
+        ),
+        (
+            Method::POST,
+            format!("/openapi/v1/orders/{order_id}/upload-file"),
+            jsonb(json!({})),
+            422,
+        ),
+        (
+            Method::POST,
+            "/openapi/v1/orders/nope/upload-file".into(),
+            Some(common::multipart_file("file", "a.png", "image/png", b"x")),
+            404,
+        ),
+    ];
+    for (method, path, body, status) in cases {
+        let answer = mc.send_bytes(method.clone(), &path, body).await;
+        assert_eq!(answer.status, status, "{method} {path}");
+        let body = answer.body.unwrap();
+        assert_eq!(body["status"], "error");
+        if status == 422 {
+            assert!(
+                body["errors"].as_object().is_some_and(|e| e.len() == 1),
+                "{body}"
+            );
+        }
+    }
+}

@@ -11,12 +11,16 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// The client specs the mock serves so far, with the base URL each is served at.
-/// (METRO is added when it is served.)
+/// (METRO Subscriptions is added when it is served.)
 pub fn served(mock: &MockMarketplace) -> Vec<(&'static str, String)> {
     vec![
         ("lectronz", mock.lectronz().base_url.clone()),
         ("skyhub-sac", mock.skyhub().base_url.clone()),
         ("yandex-market-chats", mock.yandex().base_url.clone()),
+        (
+            "metro-message-center",
+            mock.metro().message_center_url.clone(),
+        ),
     ]
 }
 
