@@ -13,10 +13,19 @@ use serde::de::DeserializeOwned;
 /// A JSON answer. The body is serialized from the client crates' generated types, so
 /// a response field the spec does not have cannot be written.
 pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    json_as(status, "application/json", value)
+}
+
+/// A JSON answer with another JSON media type (`application/problem+json`).
+pub(crate) fn json_as<T: Serialize>(
+    status: StatusCode,
+    media_type: &'static str,
+    value: &T,
+) -> Response {
     let body = serde_json::to_vec(value).expect("generated types always serialize");
     Response::builder()
         .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_TYPE, media_type)
         .body(Body::from(body))
         .expect("static status and header are valid")
 }

@@ -24,6 +24,7 @@
 mod http_util;
 mod lectronz;
 mod metro;
+mod metro_subscriptions;
 mod rng;
 mod skyhub;
 mod yandex;
@@ -93,10 +94,14 @@ impl MockMarketplace {
         let (yandex, router) = yandex::start(&config, &host);
         servers.push(serve(listener, router));
 
+        // METRO serves Message Center and Subscriptions from two hosts.
         let listener = bind().await?;
+        let subscriptions = bind().await?;
         let host = host_url(listener.local_addr()?);
-        let (metro, router) = metro::start(&config, &host);
+        let subscriptions_host = host_url(subscriptions.local_addr()?);
+        let (metro, router) = metro::start(&config, &host, &subscriptions_host);
         servers.push(serve(listener, router));
+        servers.push(serve(subscriptions, metro_subscriptions::start(&config)));
 
         Ok(MockMarketplace {
             lectronz,
@@ -125,8 +130,8 @@ impl MockMarketplace {
         &self.yandex
     }
 
-    /// Where METRO Markets' Message Center is served, and the client key and secret
-    /// the requests are signed with.
+    /// Where METRO Markets' Message Center and Subscriptions are served, and the
+    /// client key and secret the requests are signed with.
     pub fn metro(&self) -> &MetroAccess {
         &self.metro
     }

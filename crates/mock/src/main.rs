@@ -53,6 +53,7 @@ async fn main() -> std::io::Result<()> {
     let metro = mock.metro();
     println!("METRO Markets (requests signed with the client key and secret)");
     println!("  Message Center base URL: {}", metro.message_center_url);
+    println!("  Subscriptions base URL:  {}", metro.subscriptions_url);
     println!("  client key:              {}", metro.client_id);
     println!("  client secret:           {}", metro.client_secret);
     println!("Serving until Ctrl-C.");

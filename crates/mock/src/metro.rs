@@ -42,6 +42,8 @@ const DEFAULT_LIMIT: usize = 10;
 pub struct MetroAccess {
     /// Message Center's base URL (`http://127.0.0.1:<port>`).
     pub message_center_url: String,
+    /// Subscriptions' base URL (another port: METRO serves it from another host).
+    pub subscriptions_url: String,
     /// The client key (`X-Client-Id`).
     pub client_id: String,
     /// The client secret the requests are signed with.
@@ -92,7 +94,7 @@ struct World {
 type Shared = Arc<Mutex<World>>;
 
 /// A UUID (version 4 layout) from the world's generator.
-fn uuid(rng: &mut Rng) -> String {
+pub(crate) fn uuid(rng: &mut Rng) -> String {
     let (a, b) = (rng.next_u64(), rng.next_u64());
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
@@ -182,10 +184,15 @@ fn categories() -> Vec<types::ChatCategory> {
     ]
 }
 
-pub(crate) fn start(config: &MockConfig, host: &str) -> (MetroAccess, Router) {
+pub(crate) fn start(
+    config: &MockConfig,
+    host: &str,
+    subscriptions_host: &str,
+) -> (MetroAccess, Router) {
     let world = generate(config);
     let access = MetroAccess {
         message_center_url: host.to_owned(),
+        subscriptions_url: subscriptions_host.to_owned(),
         client_id: format!("mock-metro-client-{}", config.seed),
         client_secret: format!("mock-metro-secret-{}", config.seed),
     };

@@ -382,3 +382,54 @@ async fn metro_unseen_chats_messages_upload_send_create() -> Result<(), Error> {
     assert!(listed.data.iter().any(|c| c.id == chat.data.id));
     Ok(())
 }
+
+#[tokio::test]
+async fn metro_subscriptions_create_list_update_delete() -> Result<(), Error> {
+    use marketplace_metro_subscriptions::types;
+    let mock = common::small_mock().await;
+    let access = mock.metro();
+    let client =
+        marketplace_metro_subscriptions::Client::sandbox(&access.client_id, &access.client_secret)
+            .base_url(&access.subscriptions_url)
+            .build()?;
+
+    // The crate-doc example.
+    let created = client
+        .create_subscription()
+        .body(types::SubscriptionCreate {
+            url: "https://shop.example.com/metro/events".into(),
+            event: types::EventName::OrderCreated,
+            fallback_email: "ops@shop.example.com".into(),
+            is_active: true,
+        })
+        .send()
+        .await?;
+    let listed = client.list_subscriptions().send().await?.into_inner();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, created.id);
+    assert!(listed[0].is_active);
+    client
+        .update_subscription()
+        .subscription_id(&created.id)
+        .body(types::SubscriptionUpdate {
+            is_active: Some(false),
+            ..Default::default()
+        })
+        .send()
+        .await?;
+    assert!(!client.list_subscriptions().send().await?[0].is_active);
+    client
+        .delete_subscription()
+        .subscription_id(&created.id)
+        .send()
+        .await?;
+    assert!(client.list_subscriptions().send().await?.is_empty());
+    let gone = client
+        .delete_subscription()
+        .subscription_id(&created.id)
+        .send()
+        .await;
+    // `Error::from` holds whichever error type `send` returns.
+    assert!(Error::from(gone.unwrap_err()).is_not_found());
+    Ok(())
+}

@@ -644,3 +644,114 @@ async fn metro_message_center_answers_conform() {
         }
     }
 }
+
+#[tokio::test]
+async fn metro_subscriptions_answers_conform() {
+    let mock = common::small_mock().await;
+    let ms = common::Checked::new("metro-subscriptions", &mock.metro().subscriptions_url, &[]);
+    let create = json!({"url": "https://shop.example.com/events", "event": "order_line_cancelled",
+                        "fallbackEmail": "ops@shop.example.com", "isActive": true});
+    let created = ms
+        .send(
+            Method::POST,
+            "/openapi/v1/subscriptions",
+            Some(create.clone()),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let id = created.body.unwrap()["id"].as_str().unwrap().to_owned();
+    let listed = ms
+        .send(Method::GET, "/openapi/v1/subscriptions", None)
+        .await;
+    assert_eq!(listed.body.unwrap()[0]["event"], "order_line_cancelled");
+    let path = format!("/openapi/v1/subscriptions/{id}");
+    let patched = ms
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({"url": "http://127.0.0.1:9/x"})),
+        )
+        .await;
+    assert_eq!(patched.status, 202);
+    let listed = ms
+        .send(Method::GET, "/openapi/v1/subscriptions", None)
+        .await;
+    assert_eq!(listed.body.unwrap()[0]["url"], "http://127.0.0.1:9/x");
+
+    let with = |field: &str, value: serde_json::Value| {
+        let mut body = create.clone();
+        body[field] = value;
+        Some(body)
+    };
+    let cases = [
+        (
+            Method::POST,
+            "/openapi/v1/subscriptions".to_owned(),
+            with("url", json!("not a url")),
+            412,
+            "url",
+        ),
+        (
+            Method::POST,
+            "/openapi/v1/subscriptions".to_owned(),
+            with("fallbackEmail", json!("ops")),
+            412,
+            "fallbackEmail",
+        ),
+        (
+            Method::POST,
+            "/openapi/v1/subscriptions".to_owned(),
+            with("event", json!("test_connection")),
+            412,
+            "event",
+        ),
+        (
+            Method::POST,
+            "/openapi/v1/subscriptions".to_owned(),
+            with("event", json!("order_returned")),
+            412,
+            "event",
+        ),
+        (
+            Method::POST,
+            "/openapi/v1/subscriptions".to_owned(),
+            Some(json!({"url": "https://a.example"})),
+            412,
+            "body",
+        ),
+        // METRO's PATCH needs at least one field.
+        (Method::PATCH, path.clone(), Some(json!({})), 412, "body"),
+        (
+            Method::PATCH,
+            path.clone(),
+            Some(json!({"fallbackEmail": "x"})),
+            412,
+            "fallbackEmail",
+        ),
+        (
+            Method::PATCH,
+            "/openapi/v1/subscriptions/nope".to_owned(),
+            Some(json!({"isActive": false})),
+            404,
+            "",
+        ),
+        (
+            Method::DELETE,
+            "/openapi/v1/subscriptions/nope".to_owned(),
+            None,
+            404,
+            "",
+        ),
+    ];
+    for (method, path, body, status, field) in cases {
+        let answer = ms.send(method.clone(), &path, body).await;
+        assert_eq!(answer.status, status, "{method} {path}");
+        let body = answer.body.unwrap();
+        if status == 412 {
+            assert_eq!(body["invalidParams"][0]["name"], field, "{body}");
+        } else {
+            assert_eq!(body["title"], "Subscription not found");
+        }
+    }
+    assert_eq!(ms.send(Method::DELETE, &path, None).await.status, 202);
+}

@@ -10,8 +10,7 @@ use marketplace_mock::{MockConfig, MockMarketplace};
 use reqwest::Method;
 use serde_json::Value;
 
-/// The client specs the mock serves so far, with the base URL each is served at.
-/// (METRO Subscriptions is added when it is served.)
+/// The client specs the mock serves, with the base URL each is served at.
 pub fn served(mock: &MockMarketplace) -> Vec<(&'static str, String)> {
     vec![
         ("lectronz", mock.lectronz().base_url.clone()),
@@ -20,6 +19,10 @@ pub fn served(mock: &MockMarketplace) -> Vec<(&'static str, String)> {
         (
             "metro-message-center",
             mock.metro().message_center_url.clone(),
+        ),
+        (
+            "metro-subscriptions",
+            mock.metro().subscriptions_url.clone(),
         ),
     ]
 }
@@ -133,7 +136,14 @@ impl Checked {
             .or_else(|| responses.get(&class))
             .unwrap_or_else(|| panic!("{} does not document {status}", op.id()));
         let documented = resolve(doc, documented);
-        let schema = &documented["content"]["application/json"]["schema"];
+        // The one documented media type (`application/json`, or METRO's
+        // `application/problem+json`), and its schema.
+        let (media_type, schema) = documented["content"]
+            .as_object()
+            .and_then(|content| content.iter().next())
+            .map_or(("", &Value::Null), |(media_type, m)| {
+                (media_type.as_str(), &m["schema"])
+            });
         let parsed = if bytes.is_empty() {
             None
         } else {
@@ -159,7 +169,7 @@ impl Checked {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
                 assert!(
-                    content_type.starts_with("application/json"),
+                    content_type.starts_with(media_type),
                     "{}: {content_type}",
                     op.id()
                 );
