@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
@@ -61,6 +62,10 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (LectronzAccess, Router)
         .route("/messages", get(list_messages).post(create_message))
         .route("/messages/{id}", get(get_message))
         .route("/messages/{id}/mark_as_read", post(mark_message_as_read))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::<str>::from(format!("Bearer {}", access.api_key)),
+            authorize,
+        ))
         .method_not_allowed_fallback(|| async {
             unrouted(error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -161,6 +166,21 @@ fn generate(config: &MockConfig, host: &str) -> World {
         messages,
         orders: (0..config.threads).map(order_id).collect(),
         host: host.to_owned(),
+    }
+}
+
+/// Lectronz takes the store owner's API key as `Authorization: Bearer <key>`; anything
+/// else is a 401 in its error shape.
+async fn authorize(State(expected): State<Arc<str>>, request: Request, next: Next) -> Response {
+    let given = request.headers().get(http::header::AUTHORIZATION);
+    if given.is_some_and(|value| value.as_bytes() == expected.as_bytes()) {
+        next.run(request).await
+    } else {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "a valid API key is required (Authorization: Bearer)",
+        )
     }
 }
 

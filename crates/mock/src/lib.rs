@@ -40,7 +40,10 @@ pub use metro::MetroAccess;
 pub use skyhub::SkyhubAccess;
 pub use yandex::YandexAccess;
 
-/// What world to build.
+pub use marketplace_runtime::SignatureEncoding;
+
+/// What world to build, and how the marketplaces behave where their documents leave
+/// it open.
 #[derive(Clone, Debug)]
 pub struct MockConfig {
     /// Seed of the world: the same seed and size give the same orders, buyers,
@@ -50,15 +53,60 @@ pub struct MockConfig {
     pub threads: usize,
     /// Messages in each thread as generated (writes add more).
     pub messages_per_thread: usize,
+    /// The vendor facts no document confirms, each a switch.
+    pub unconfirmed: Unconfirmed,
+}
+
+/// The vendor facts ARCHITECTURE.md lists as unconfirmed, as switches. Each defaults to
+/// the SDK's assumption; running the mock under the alternative shows whether the SDK
+/// (or code built on it) depends on the guess, so the mock cannot quietly prove the
+/// SDK's own assumptions.
+#[derive(Clone, Debug)]
+pub struct Unconfirmed {
+    /// How METRO writes `X-Signature` (METRO's prose says base64, its sample and the
+    /// public clients hex). Default: lower-case hex, as the SDK signs.
+    pub metro_signature_encoding: SignatureEncoding,
+    /// Which `Authorization` form Yandex Market takes for OAuth tokens. Default:
+    /// `Bearer`, as the SDK sends.
+    pub yandex_oauth: YandexOAuthForm,
+    /// SkyHub SAC's rate limit (not published), in requests per second; `None`: no
+    /// limit. Default: 1, the documented rate of SkyHub's "other endpoints", at which
+    /// the SDK spaces SkyHub requests. Beyond it (with bursts of two, which absorb
+    /// arrival jitter) the mock answers 429.
+    pub skyhub_requests_per_second: Option<f64>,
+    /// The UTC offset, in hours, of SkyHub's offset-less chat timestamps. Default:
+    /// −3, America/Sao_Paulo, which the SDK presumes.
+    pub skyhub_utc_offset_hours: i32,
+}
+
+impl Default for Unconfirmed {
+    fn default() -> Self {
+        Unconfirmed {
+            metro_signature_encoding: SignatureEncoding::Hex,
+            yandex_oauth: YandexOAuthForm::Bearer,
+            skyhub_requests_per_second: Some(1.0),
+            skyhub_utc_offset_hours: -3,
+        }
+    }
+}
+
+/// How an OAuth token is sent to Yandex Market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YandexOAuthForm {
+    /// `Authorization: Bearer <token>` (the SDK's assumption).
+    Bearer,
+    /// `Authorization: OAuth <token>` (Yandex ID's form for its other APIs).
+    OAuth,
 }
 
 impl Default for MockConfig {
-    /// A small world: 20 threads of 4 messages, seed 7.
+    /// A small world: 20 threads of 4 messages, seed 7, the SDK's assumptions.
     fn default() -> Self {
         MockConfig {
             seed: 7,
             threads: 20,
             messages_per_thread: 4,
+            unconfirmed: Unconfirmed::default(),
         }
     }
 }
@@ -101,7 +149,11 @@ impl MockMarketplace {
         let subscriptions_host = host_url(subscriptions.local_addr()?);
         let (metro, router) = metro::start(&config, &host, &subscriptions_host);
         servers.push(serve(listener, router));
-        servers.push(serve(subscriptions, metro_subscriptions::start(&config)));
+        let signing = metro::Signing::new(&metro, config.unconfirmed.metro_signature_encoding);
+        servers.push(serve(
+            subscriptions,
+            metro_subscriptions::start(&config, signing),
+        ));
 
         Ok(MockMarketplace {
             lectronz,
@@ -156,7 +208,7 @@ fn host_url(addr: SocketAddr) -> String {
 /// The largest request body the mock reads. axum's default (2 MB) is below the
 /// uploads' documented limits (5 MB at Yandex, 10 MB at METRO), which must be
 /// answered with the vendor's own error, so the mock reads well beyond them.
-const BODY_LIMIT: usize = 32 * 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
     let router = router.layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT));

@@ -1,8 +1,10 @@
 //! `marketplace-mock`: serves the mock marketplaces on loopback until interrupted, after
 //! printing the base URL and the credentials of each.
 
-use clap::Parser;
-use marketplace_mock::{MockConfig, MockMarketplace};
+use clap::{Parser, ValueEnum};
+use marketplace_mock::{
+    MockConfig, MockMarketplace, SignatureEncoding, Unconfirmed, YandexOAuthForm,
+};
 
 /// Serve a stateful mock of the marketplaces' messaging APIs on 127.0.0.1 (plain
 /// HTTP/1, an ephemeral port per marketplace) and print the base URLs and the fake
@@ -20,6 +22,34 @@ struct Options {
     /// Messages per generated thread.
     #[arg(long, default_value_t = MockConfig::default().messages_per_thread)]
     messages: usize,
+    /// How METRO's X-Signature must be written (unconfirmed: the SDK signs in hex).
+    #[arg(long, value_enum, default_value_t = Encoding::Hex)]
+    metro_signature_encoding: Encoding,
+    /// Which Authorization form Yandex Market takes for OAuth tokens (unconfirmed: the
+    /// SDK sends Bearer).
+    #[arg(long, value_enum, default_value_t = OAuthForm::Bearer)]
+    yandex_oauth: OAuthForm,
+    /// SkyHub SAC's rate limit in requests per second, 0 for none (unconfirmed: the
+    /// SDK assumes 1).
+    #[arg(long, default_value_t = 1.0)]
+    skyhub_rate: f64,
+    /// UTC offset in hours of SkyHub's offset-less chat timestamps (unconfirmed: the
+    /// SDK presumes Sao Paulo, -3).
+    #[arg(long, default_value_t = -3, allow_negative_numbers = true)]
+    skyhub_utc_offset: i32,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Encoding {
+    Hex,
+    Base64,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OAuthForm {
+    Bearer,
+    #[value(name = "oauth")]
+    OAuth,
 }
 
 #[tokio::main]
@@ -29,6 +59,18 @@ async fn main() -> std::io::Result<()> {
         seed: options.seed,
         threads: options.threads,
         messages_per_thread: options.messages,
+        unconfirmed: Unconfirmed {
+            metro_signature_encoding: match options.metro_signature_encoding {
+                Encoding::Hex => SignatureEncoding::Hex,
+                Encoding::Base64 => SignatureEncoding::Base64,
+            },
+            yandex_oauth: match options.yandex_oauth {
+                OAuthForm::Bearer => YandexOAuthForm::Bearer,
+                OAuthForm::OAuth => YandexOAuthForm::OAuth,
+            },
+            skyhub_requests_per_second: (options.skyhub_rate > 0.0).then_some(options.skyhub_rate),
+            skyhub_utc_offset_hours: options.skyhub_utc_offset,
+        },
     })
     .await?;
     let lectronz = mock.lectronz();

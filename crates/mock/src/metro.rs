@@ -12,13 +12,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use http::{HeaderMap, StatusCode};
 use marketplace_metro_message_center::types;
+use marketplace_runtime::{MetroHmac, SignatureEncoding};
 use serde::Serialize;
 
 use crate::MockConfig;
@@ -36,6 +39,76 @@ const MAX_ATTACHMENTS: usize = 10;
 
 /// The page size when `limit` is absent (METRO does not document one).
 const DEFAULT_LIMIT: usize = 10;
+
+/// How far `X-Timestamp` may be from the mock's clock (METRO: ±5 minutes).
+pub const TIMESTAMP_WINDOW_SECONDS: i64 = 300;
+
+/// METRO's request signing, checked on both METRO hosts.
+pub(crate) struct Signing {
+    client_id: String,
+    /// Computes the signatures the mock expects (the runtime's own signer, so the mock
+    /// and the SDK share one implementation of METRO's scheme, and the mock checks it
+    /// against requests as they arrive).
+    signer: MetroHmac,
+    encoding: SignatureEncoding,
+}
+
+impl Signing {
+    pub(crate) fn new(access: &MetroAccess, encoding: SignatureEncoding) -> Self {
+        Signing {
+            client_id: access.client_id.clone(),
+            signer: MetroHmac::new(&access.client_id, &access.client_secret).encoding(encoding),
+            encoding,
+        }
+    }
+
+    /// Checks `X-Client-Id`, `X-Timestamp` (within the window) and `X-Signature` over
+    /// `METHOD\nFULL_URL\nBODY\nTIMESTAMP`, `FULL_URL` being the URL as received
+    /// (`Host` and the request target, percent-encoding untouched) and `BODY` empty
+    /// for a multipart upload. Reads the body to do so, and hands the request back
+    /// with it; `Err` says what is wrong.
+    pub(crate) async fn check(&self, request: Request) -> Result<Request, &'static str> {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, crate::BODY_LIMIT)
+            .await
+            .map_err(|_| "the body could not be read")?;
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        if header("x-client-id") != Some(self.client_id.as_str()) {
+            return Err("missing or unknown X-Client-Id");
+        }
+        let timestamp: i64 = header("x-timestamp")
+            .and_then(|t| t.parse().ok())
+            .ok_or("missing or invalid X-Timestamp")?;
+        if Utc::now().timestamp().abs_diff(timestamp) > TIMESTAMP_WINDOW_SECONDS.unsigned_abs() {
+            return Err("X-Timestamp is outside the allowed window");
+        }
+        let signature = header("x-signature").ok_or("missing X-Signature")?;
+        let well_formed = match self.encoding {
+            SignatureEncoding::Base64 => signature.len() == 44,
+            _ => signature.len() == 64 && signature.bytes().all(|b| b.is_ascii_hexdigit()),
+        };
+        let host = header("host").unwrap_or_default();
+        let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let full_url = format!("http://{host}{target}");
+        let multipart = header("content-type")
+            .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+        let signed_body: &[u8] = if multipart { b"" } else { &body };
+        let text =
+            MetroHmac::string_to_sign(parts.method.as_str(), &full_url, signed_body, timestamp);
+        if !(well_formed && self.signer.verify(&text, signature)) {
+            return Err("HMAC signature is invalid or missing");
+        }
+        Ok(Request::from_parts(parts, Body::from(body)))
+    }
+}
+
+/// Message Center answers a request whose signature fails with 401 in its envelope.
+async fn authorize(State(signing): State<Arc<Signing>>, request: Request, next: Next) -> Response {
+    match signing.check(request).await {
+        Ok(request) => next.run(request).await,
+        Err(reason) => error(StatusCode::UNAUTHORIZED, reason),
+    }
+}
 
 /// Where the mock serves METRO Markets, and the client key it accepts.
 #[derive(Clone, Debug)]
@@ -211,6 +284,13 @@ pub(crate) fn start(
             "/openapi/v1/chats/{chat}/messages",
             get(list_chat_messages).post(send_message),
         )
+        .route_layer(middleware::from_fn_with_state(
+            Arc::new(Signing::new(
+                &access,
+                config.unconfirmed.metro_signature_encoding,
+            )),
+            authorize,
+        ))
         .method_not_allowed_fallback(|| async {
             unrouted(error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"))
         })

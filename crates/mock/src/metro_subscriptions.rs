@@ -5,7 +5,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use marketplace_metro_subscriptions::types;
 
 use crate::MockConfig;
 use crate::http_util::{json, json_as, unrouted};
+use crate::metro::Signing;
 use crate::rng::Rng;
 
 const PROBLEM: &str = "application/problem+json";
@@ -25,7 +27,28 @@ struct World {
 
 type Shared = Arc<Mutex<World>>;
 
-pub(crate) fn start(config: &MockConfig) -> Router {
+/// Subscriptions answers a request whose signature fails with a 401 problem.
+async fn authorize(State(signing): State<Arc<Signing>>, request: Request, next: Next) -> Response {
+    match signing.check(request).await {
+        Ok(request) => next.run(request).await,
+        Err(reason) => json_as(
+            StatusCode::UNAUTHORIZED,
+            PROBLEM,
+            &types::Problem {
+                type_: Some("authorization".into()),
+                title: "Authorization error".into(),
+                status: 401,
+                detail: Some(types::ProblemDetail::ProblemErrors(types::ProblemErrors {
+                    errors: vec![reason.into()],
+                })),
+                instance: None,
+                invalid_params: vec![],
+            },
+        ),
+    }
+}
+
+pub(crate) fn start(config: &MockConfig, signing: Signing) -> Router {
     let world = World {
         rng: Rng::new(config.seed, "metro-subscriptions"),
         subscriptions: Vec::new(),
@@ -39,6 +62,7 @@ pub(crate) fn start(config: &MockConfig) -> Router {
             "/openapi/v1/subscriptions/{id}",
             patch(update_subscription).delete(delete_subscription),
         )
+        .route_layer(middleware::from_fn_with_state(Arc::new(signing), authorize))
         .method_not_allowed_fallback(|| async {
             unrouted(problem(
                 StatusCode::METHOD_NOT_ALLOWED,

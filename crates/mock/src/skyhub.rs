@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
@@ -56,6 +57,8 @@ struct Ticket {
 }
 
 struct World {
+    /// The UTC offset the chats' timestamps are written at.
+    offset: FixedOffset,
     tickets: Vec<Ticket>,
     by_code: HashMap<String, usize>,
     host: String,
@@ -64,6 +67,11 @@ struct World {
 }
 
 type Shared = Arc<Mutex<World>>;
+
+fn offset(config: &MockConfig) -> FixedOffset {
+    FixedOffset::east_opt(config.unconfirmed.skyhub_utc_offset_hours * 3600)
+        .expect("a UTC offset within ±24 h")
+}
 
 pub(crate) fn start(config: &MockConfig, host: &str) -> (SkyhubAccess, Router) {
     let world = generate(config, host);
@@ -80,6 +88,18 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (SkyhubAccess, Router) {
             "/sac/{code}/chats/{parts}",
             axum::routing::post(reply_to_chat).patch(update_chat_status),
         )
+        .route_layer(middleware::from_fn_with_state(
+            Arc::new(Gate {
+                headers: [
+                    ("x-user-email", access.user_email.clone()),
+                    ("x-api-key", access.api_key.clone()),
+                    ("x-accountmanager-key", access.account_manager_key.clone()),
+                ],
+                rate: config.unconfirmed.skyhub_requests_per_second,
+                bucket: Mutex::new((BURST, std::time::Instant::now())),
+            }),
+            authorize,
+        ))
         .fallback(|| async { unrouted(sac_error(StatusCode::NOT_FOUND, "not found")) })
         .method_not_allowed_fallback(|| async {
             unrouted(general_error(
@@ -91,10 +111,57 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (SkyhubAccess, Router) {
     (access, router)
 }
 
-/// SkyHub's chats carry no offset; the mock writes them in America/Sao_Paulo time
-/// (UTC−3, no daylight saving since 2019), the SDK's assumption.
-fn local(at: DateTime<Utc>) -> types::LocalDateTime {
-    let offset = FixedOffset::west_opt(3 * 3600).expect("a valid offset");
+/// What every SkyHub request passes: the three headers, and the rate limit.
+struct Gate {
+    headers: [(&'static str, String); 3],
+    /// Requests per second; `None`: no limit.
+    rate: Option<f64>,
+    /// A token bucket: the tokens left, and when they were counted.
+    bucket: Mutex<(f64, std::time::Instant)>,
+}
+
+/// The bucket holds two requests: a client spacing its sends at the limit sees its
+/// requests arrive with jitter (a new connection, a loaded machine), which a burst of
+/// two absorbs; a client that does not space its requests is still refused from the
+/// third.
+const BURST: f64 = 2.0;
+
+/// SkyHub checks `X-User-Email`, `X-Api-Key` and `X-Accountmanager-Key` on every
+/// request (401 without them) and throttles with 429.
+async fn authorize(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    for (name, expected) in &gate.headers {
+        if headers
+            .get(*name)
+            .is_none_or(|v| v.as_bytes() != expected.as_bytes())
+        {
+            return general_error(
+                StatusCode::UNAUTHORIZED,
+                &format!("missing or invalid {name}"),
+            );
+        }
+    }
+    if let Some(rate) = gate.rate {
+        let mut bucket = gate
+            .bucket
+            .lock()
+            .expect("no panic while holding the limiter");
+        let now = std::time::Instant::now();
+        let (tokens, last) = *bucket;
+        let tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(BURST);
+        if tokens < 1.0 {
+            *bucket = (tokens, now);
+            return general_error(StatusCode::TOO_MANY_REQUESTS, "too many requests");
+        }
+        *bucket = (tokens - 1.0, now);
+    }
+    next.run(request).await
+}
+
+/// SkyHub's chats carry no offset; the mock writes them at the configured UTC offset
+/// (default America/Sao_Paulo, UTC−3, without daylight saving since 2019: the SDK's
+/// assumption).
+fn local(offset: FixedOffset, at: DateTime<Utc>) -> types::LocalDateTime {
     types::LocalDateTime(
         at.with_timezone(&offset)
             .format("%Y-%m-%dT%H:%M:%S")
@@ -128,17 +195,23 @@ fn seller() -> types::ChatPart {
     }
 }
 
-fn message(part: types::ChatPart, content: &str, at: DateTime<Utc>) -> types::ChatMessage {
+fn message(
+    offset: FixedOffset,
+    part: types::ChatPart,
+    content: &str,
+    at: DateTime<Utc>,
+) -> types::ChatMessage {
     types::ChatMessage {
         part,
         content: content.into(),
-        created_at: local(at),
+        created_at: local(offset, at),
         replyed_at: None,
     }
 }
 
 fn generate(config: &MockConfig, host: &str) -> World {
     let mut rng = Rng::new(config.seed, "skyhub");
+    let offset = offset(config);
     let mut tickets = Vec::with_capacity(config.threads);
     let mut by_code = HashMap::with_capacity(config.threads);
     let mut last = world_end() - Duration::days(400);
@@ -157,11 +230,11 @@ fn generate(config: &MockConfig, host: &str) -> World {
         for position in 0..config.messages_per_thread {
             at += Duration::minutes(1 + rng.below(180) as i64);
             if position % 2 == 0 || (awaiting && position == last_position) {
-                messages.push(message(buyer.clone(), rng.pick(BUYER_LINES), at));
+                messages.push(message(offset, buyer.clone(), rng.pick(BUYER_LINES), at));
             } else {
-                let answer = message(seller(), rng.pick(SELLER_LINES), at);
+                let answer = message(offset, seller(), rng.pick(SELLER_LINES), at);
                 if let Some(question) = messages.last_mut() {
-                    question.replyed_at = Some(local(at));
+                    question.replyed_at = Some(local(offset, at));
                 }
                 messages.push(answer);
             }
@@ -180,7 +253,7 @@ fn generate(config: &MockConfig, host: &str) -> World {
         )];
         if rng.percent(25) {
             at += Duration::minutes(1 + rng.below(60) as i64);
-            let complaint = message(buyer, rng.pick(BUYER_LINES), at);
+            let complaint = message(offset, buyer, rng.pick(BUYER_LINES), at);
             chats.push(chat(
                 types::ChatParts::CustomerB2W,
                 vec![complaint],
@@ -204,6 +277,7 @@ fn generate(config: &MockConfig, host: &str) -> World {
         });
     }
     World {
+        offset,
         tickets,
         by_code,
         host: host.to_owned(),
@@ -386,6 +460,7 @@ async fn reply_to_chat(
     };
     let now = now_after(world.last);
     world.last = now;
+    let offset = world.offset;
     let ticket = &mut world.tickets[i];
     let chat = match ticket.chats.iter().position(|c| c.parts == parts) {
         Some(c) => &mut ticket.chats[c],
@@ -400,10 +475,11 @@ async fn reply_to_chat(
         if question.part.role != types::PartRole::Customer || question.replyed_at.is_some() {
             break;
         }
-        question.replyed_at = Some(local(now));
+        question.replyed_at = Some(local(offset, now));
     }
-    chat.messages.push(message(seller(), &reply.message, now));
-    chat.last_message = Some(local(now));
+    chat.messages
+        .push(message(offset, seller(), &reply.message, now));
+    chat.last_message = Some(local(offset, now));
     ticket.ticket.updated_at = now;
     empty(StatusCode::OK)
 }

@@ -11,7 +11,8 @@ use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
@@ -20,12 +21,12 @@ use http::{HeaderMap, StatusCode};
 use marketplace_yandex_market_chats::types;
 use serde::{Deserialize, Serialize};
 
-use crate::MockConfig;
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, decode_token, encode_token, json, multipart, now_after, query_pairs,
     query_value, unrouted, world_end,
 };
 use crate::rng::Rng;
+use crate::{MockConfig, YandexOAuthForm};
 
 /// The largest file `sendFileToChat` takes (5 MB).
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
@@ -96,6 +97,17 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router) {
             "/v2/businesses/{business_id}/chats/file/send",
             post(send_file_to_chat),
         )
+        .route_layer(middleware::from_fn_with_state(
+            Arc::new(Tokens {
+                api_key: access.api_key.clone(),
+                oauth_prefix: match config.unconfirmed.yandex_oauth {
+                    YandexOAuthForm::Bearer => "Bearer ",
+                    YandexOAuthForm::OAuth => "OAuth ",
+                },
+                oauth_token: access.oauth_token.clone(),
+            }),
+            authorize,
+        ))
         .method_not_allowed_fallback(|| async {
             unrouted(error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -241,6 +253,44 @@ fn status_after(sender: Option<&types::ChatMessageSenderType>) -> types::ChatSta
         None => types::ChatStatusType::New,
         Some(types::ChatMessageSenderType::Customer) => types::ChatStatusType::WaitingForPartner,
         Some(_) => types::ChatStatusType::WaitingForCustomer,
+    }
+}
+
+/// The tokens Yandex Market accepts, and the `Authorization` form of OAuth tokens.
+struct Tokens {
+    api_key: String,
+    oauth_prefix: &'static str,
+    oauth_token: String,
+}
+
+/// Yandex takes an API-Key token (`Api-Key`) or an OAuth token (`Authorization`):
+/// without either the answer is 401, with a wrong one 403 (as the spec documents).
+async fn authorize(State(tokens): State<Arc<Tokens>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let api_key = headers.get("api-key").map(|v| v.as_bytes());
+    let oauth = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix(tokens.oauth_prefix));
+    let valid = match (api_key, oauth) {
+        (None, None) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "no API-Key or OAuth token",
+            );
+        }
+        (Some(key), _) => key == tokens.api_key.as_bytes(),
+        (None, Some(token)) => token == tokens.oauth_token,
+    };
+    if valid {
+        next.run(request).await
+    } else {
+        error(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "the token is invalid or lacks access",
+        )
     }
 }
 

@@ -15,7 +15,7 @@ async fn lectronz_offset_limit_with_total_over_10_000_messages() -> Result<(), E
     let mock = MockMarketplace::start(MockConfig {
         threads: 2_500,
         messages_per_thread: 4,
-        ..MockConfig::default()
+        ..common::config()
     })
     .await
     .unwrap();
@@ -37,7 +37,7 @@ async fn lectronz_offset_limit_with_total_over_10_000_messages() -> Result<(), E
     );
 
     // The last, short page carries the request's limit and offset and the total.
-    let checked = common::Checked::new("lectronz", &access.base_url, &[]);
+    let checked = common::checked(&mock, "lectronz");
     let page = checked
         .send(Method::GET, "/messages?limit=20&offset=9990", None)
         .await;
@@ -65,7 +65,7 @@ async fn skyhub_cursor_url_over_10_000_tickets() -> Result<(), Error> {
     let mock = MockMarketplace::start(MockConfig {
         threads: 10_000,
         messages_per_thread: 2,
-        ..MockConfig::default()
+        ..common::config()
     })
     .await
     .unwrap();
@@ -102,7 +102,7 @@ async fn skyhub_cursor_url_over_10_000_tickets() -> Result<(), Error> {
     // `next_page` is a full URL on the mock's host; with a cursor the filters sent
     // again are ignored (the cursor carries the first page's), and the last page has
     // no `next_page`.
-    let checked = common::Checked::new("skyhub-sac", &access.base_url, &[]);
+    let checked = common::checked(&mock, "skyhub-sac");
     let first = checked
         .send(Method::GET, "/sac?status=ARCHIVED", None)
         .await
@@ -148,7 +148,7 @@ async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<()
     let mock = MockMarketplace::start(MockConfig {
         threads: 13_400,
         messages_per_thread: 1,
-        ..MockConfig::default()
+        ..common::config()
     })
     .await
     .unwrap();
@@ -164,7 +164,7 @@ async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<()
     // Every chat once, in creation order, and none after the last.
     let ids: Vec<u64> = chats.iter().map(|c| c.chat_id.get()).collect();
     assert_eq!(ids, (1..=chats.len() as u64).collect::<Vec<_>>());
-    let checked = common::Checked::new("yandex-market-chats", &access.base_url, &[]);
+    let checked = common::checked(&mock, "yandex-market-chats");
     let beyond = checked
         .send(
             Method::GET,
@@ -184,6 +184,7 @@ async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<()
         threads: 1,
         messages_per_thread: 10_000,
         seed: 3, // a seed whose only order has a chat
+        ..common::config()
     })
     .await
     .unwrap();
@@ -201,7 +202,7 @@ async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<()
             .windows(2)
             .all(|w| w[0].message_id < w[1].message_id && w[0].created_at <= w[1].created_at)
     );
-    let checked = common::Checked::new("yandex-market-chats", &access.base_url, &[]);
+    let checked = common::checked(&mock, "yandex-market-chats");
     let history = |query: String| {
         let path = format!(
             "/v2/businesses/{}/chats/history?chatId=1&{query}",
@@ -246,7 +247,7 @@ async fn metro_offset_limit_with_total_over_10_000_chats() -> Result<(), Error> 
     let mock = MockMarketplace::start(MockConfig {
         threads: 13_400,
         messages_per_thread: 1,
-        ..MockConfig::default()
+        ..common::config()
     })
     .await
     .unwrap();

@@ -10,7 +10,7 @@ use serde_json::json;
 #[tokio::test]
 async fn lectronz_answers_conform() {
     let mock = common::small_mock().await;
-    let lz = common::Checked::new("lectronz", &mock.lectronz().base_url, &[]);
+    let lz = common::checked(&mock, "lectronz");
 
     let page = lz.send(Method::GET, "/messages?limit=100", None).await;
     assert_eq!(page.status, 200);
@@ -101,7 +101,7 @@ async fn lectronz_answers_conform() {
 #[tokio::test]
 async fn skyhub_answers_conform() {
     let mock = common::small_mock().await;
-    let sk = common::Checked::new("skyhub-sac", &mock.skyhub().base_url, &[]);
+    let sk = common::checked(&mock, "skyhub-sac");
 
     let page = sk.send(Method::GET, "/sac", None).await;
     assert_eq!(page.status, 200);
@@ -227,10 +227,11 @@ async fn the_same_seed_builds_the_same_world() {
         seed: 42,
         threads: 50,
         messages_per_thread: 3,
+        ..common::config()
     };
     let snapshot = |mock: MockMarketplace| async move {
-        let lz = common::Checked::new("lectronz", &mock.lectronz().base_url, &[]);
-        let sk = common::Checked::new("skyhub-sac", &mock.skyhub().base_url, &[]);
+        let lz = common::checked(&mock, "lectronz");
+        let sk = common::checked(&mock, "skyhub-sac");
         let mut seen = Vec::new();
         let list = lz
             .send(Method::GET, "/messages?limit=1000", None)
@@ -267,7 +268,7 @@ async fn the_same_seed_builds_the_same_world() {
 async fn yandex_answers_conform() {
     let mock = common::small_mock().await;
     let access = mock.yandex();
-    let ym = common::Checked::new("yandex-market-chats", &access.base_url, &[]);
+    let ym = common::checked(&mock, "yandex-market-chats");
     let b = format!("/v2/businesses/{}", access.business_id);
 
     let page = ym
@@ -477,11 +478,7 @@ fn jsonb(value: serde_json::Value) -> Option<Body> {
 #[tokio::test]
 async fn metro_message_center_answers_conform() {
     let mock = common::small_mock().await;
-    let mc = common::Checked::new(
-        "metro-message-center",
-        &mock.metro().message_center_url,
-        &[],
-    );
+    let mc = common::checked(&mock, "metro-message-center");
     for path in [
         "/openapi/v1/chat-categories",
         "/openapi/v1/chat-subjects",
@@ -648,7 +645,7 @@ async fn metro_message_center_answers_conform() {
 #[tokio::test]
 async fn metro_subscriptions_answers_conform() {
     let mock = common::small_mock().await;
-    let ms = common::Checked::new("metro-subscriptions", &mock.metro().subscriptions_url, &[]);
+    let ms = common::checked(&mock, "metro-subscriptions");
     let create = json!({"url": "https://shop.example.com/events", "event": "order_line_cancelled",
                         "fallbackEmail": "ops@shop.example.com", "isActive": true});
     let created = ms

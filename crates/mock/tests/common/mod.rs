@@ -7,6 +7,7 @@ use marketplace_codegen::Spec;
 use marketplace_codegen::lint::operations;
 use marketplace_conformance::{Direction, SpecSchemas, workspace_root};
 use marketplace_mock::{MockConfig, MockMarketplace};
+use marketplace_runtime::MetroHmac;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -27,8 +28,16 @@ pub fn served(mock: &MockMarketplace) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The default world without SkyHub's assumed rate limit, so that tests can send
+/// SkyHub requests back to back (the limit has its own test).
+pub fn config() -> MockConfig {
+    let mut config = MockConfig::default();
+    config.unconfirmed.skyhub_requests_per_second = None;
+    config
+}
+
 pub async fn small_mock() -> MockMarketplace {
-    MockMarketplace::start(MockConfig::default())
+    MockMarketplace::start(config())
         .await
         .expect("loopback ports bind")
 }
@@ -55,13 +64,71 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     }
 }
 
+/// What a raw request carries to authenticate.
+pub enum Credentials {
+    /// Nothing (auth-rejection tests).
+    None,
+    /// Fixed headers (Lectronz, SkyHub, Yandex).
+    Headers(Vec<(String, String)>),
+    /// METRO's signature, computed per request over the URL and body sent.
+    Metro {
+        client_id: String,
+        signer: MetroHmac,
+    },
+}
+
+impl Credentials {
+    fn headers(pairs: &[(&str, &str)]) -> Self {
+        Credentials::Headers(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+}
+
+/// The credentials the mock hands out for `spec`.
+pub fn credentials(mock: &MockMarketplace, spec: &str) -> Credentials {
+    match spec {
+        "lectronz" => Credentials::headers(&[(
+            "authorization",
+            &format!("Bearer {}", mock.lectronz().api_key),
+        )]),
+        "skyhub-sac" => {
+            let s = mock.skyhub();
+            Credentials::headers(&[
+                ("x-user-email", &s.user_email),
+                ("x-api-key", &s.api_key),
+                ("x-accountmanager-key", &s.account_manager_key),
+            ])
+        }
+        "yandex-market-chats" => Credentials::headers(&[("api-key", &mock.yandex().api_key)]),
+        "metro-message-center" | "metro-subscriptions" => Credentials::Metro {
+            client_id: mock.metro().client_id.clone(),
+            signer: MetroHmac::new(&mock.metro().client_id, &mock.metro().client_secret),
+        },
+        other => panic!("no credentials for {other}"),
+    }
+}
+
+/// A validating client for `spec` on `mock`, with the credentials that work.
+pub fn checked(mock: &MockMarketplace, spec: &str) -> Checked {
+    let base_url = served(mock)
+        .into_iter()
+        .find(|(name, _)| *name == spec)
+        .map(|(_, url)| url)
+        .unwrap_or_else(|| panic!("{spec} is not served"));
+    Checked::new(spec, &base_url, credentials(mock, spec))
+}
+
 /// One request to the mock and its answer, validated against the spec.
 pub struct Checked {
     spec: Spec,
     schemas: SpecSchemas,
     base_url: String,
     http: reqwest::Client,
-    headers: Vec<(String, String)>,
+    credentials: Credentials,
 }
 
 pub struct Answer {
@@ -73,7 +140,7 @@ pub struct Answer {
 }
 
 impl Checked {
-    pub fn new(spec: &str, base_url: &str, headers: &[(&str, &str)]) -> Self {
+    pub fn new(spec: &str, base_url: &str, credentials: Credentials) -> Self {
         let spec = load_spec(spec);
         let schemas = SpecSchemas::new(&spec.document);
         Checked {
@@ -81,10 +148,7 @@ impl Checked {
             schemas,
             base_url: base_url.to_owned(),
             http: reqwest::Client::new(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            credentials,
         }
     }
 
@@ -109,10 +173,28 @@ impl Checked {
         path: &str,
         body: Option<(String, Vec<u8>)>,
     ) -> Answer {
-        let url = format!("{}{path}", self.base_url);
-        let mut request = self.http.request(method.clone(), &url);
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
+        let url = reqwest::Url::parse(&format!("{}{path}", self.base_url)).unwrap();
+        let mut request = self.http.request(method.clone(), url.clone());
+        match &self.credentials {
+            Credentials::None => {}
+            Credentials::Headers(headers) => {
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+            }
+            Credentials::Metro { client_id, signer } => {
+                // As the SDK signs: the URL as sent, and an empty body for multipart.
+                let timestamp = chrono::Utc::now().timestamp();
+                let signed: &[u8] = match &body {
+                    Some((t, bytes)) if !t.starts_with("multipart/") => bytes,
+                    _ => b"",
+                };
+                let signature = signer.signature(method.as_str(), url.as_str(), signed, timestamp);
+                request = request
+                    .header("x-client-id", client_id)
+                    .header("x-timestamp", timestamp.to_string())
+                    .header("x-signature", signature);
+            }
         }
         if let Some((content_type, bytes)) = body {
             request = request.header("content-type", content_type).body(bytes);
