@@ -18,6 +18,7 @@ use http::StatusCode;
 use marketplace_lectronz::types;
 
 use crate::MockConfig;
+use crate::admin::{AdminError, Buyer, BuyerAction};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, json, now_after, query_pairs, query_value, unrouted, world_end,
 };
@@ -51,8 +52,65 @@ struct World {
 
 type Shared = Arc<Mutex<World>>;
 
-pub(crate) fn start(config: &MockConfig, host: &str) -> (LectronzAccess, Router) {
-    let world = generate(config, host);
+/// A customer of the store writes on an order.
+pub(crate) struct Customers(Shared);
+
+impl Customers {
+    fn write_on(world: &mut World, order: i64, text: &str) -> BuyerAction {
+        let last = world
+            .messages
+            .last()
+            .map_or_else(world_end, |m| m.created_at);
+        let now = now_after(last);
+        let id = world.messages.len() as i64 + 1;
+        let message = types::Message {
+            id,
+            content: text.into(),
+            attachment: None,
+            type_: types::MessageType::CustomerOrderMessage,
+            subject: subject(&world.host, order),
+            created_at: now,
+            updated_at: now,
+            read_at: None,
+        };
+        world.messages.push(message);
+        BuyerAction {
+            thread: order.to_string(),
+            message: id.to_string(),
+        }
+    }
+}
+
+impl Buyer for Customers {
+    /// `thread` is the order id.
+    fn write(&self, thread: &str, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        match thread.parse::<i64>() {
+            Ok(order) if world.orders.contains(&order) => {
+                Ok(Self::write_on(&mut world, order, text))
+            }
+            _ => Err(AdminError(format!("no order {thread}"))),
+        }
+    }
+
+    /// Lectronz has no thread object: a customer "opens" one by writing about an
+    /// order without messages, here a new order of the store.
+    fn open(&self, _order: Option<&str>, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let order = world.orders.iter().max().map_or(order_id(0), |o| o + 1);
+        world.orders.insert(order);
+        Ok(Self::write_on(&mut world, order, text))
+    }
+}
+
+pub(crate) fn start(config: &MockConfig, host: &str) -> (LectronzAccess, Router, Customers) {
+    let world = Arc::new(Mutex::new(generate(config, host)));
     let access = LectronzAccess {
         host: host.to_owned(),
         base_url: format!("{host}{API_PREFIX}"),
@@ -73,11 +131,11 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (LectronzAccess, Router)
                 "no such route",
             ))
         })
-        .with_state(Arc::new(Mutex::new(world)));
+        .with_state(world.clone());
     let router = Router::new().nest(API_PREFIX, api).fallback(|| async {
         unrouted(error(StatusCode::NOT_FOUND, "Not Found", "no such route"))
     });
-    (access, router)
+    (access, router, Customers(world))
 }
 
 fn order_id(thread: usize) -> i64 {

@@ -21,7 +21,9 @@
 //! # }
 //! ```
 
+mod admin;
 mod http_util;
+mod journal;
 mod lectronz;
 mod metro;
 mod metro_subscriptions;
@@ -30,11 +32,19 @@ mod skyhub;
 mod yandex;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use serde::Serialize;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use admin::{AdminError, BuyerAction, PREFIX as ADMIN_PREFIX};
 pub use http_util::UNROUTED_HEADER;
+pub use journal::{JournalEntry, REDACTED};
 pub use lectronz::LectronzAccess;
 pub use metro::MetroAccess;
 pub use skyhub::SkyhubAccess;
@@ -55,6 +65,9 @@ pub struct MockConfig {
     pub messages_per_thread: usize,
     /// The vendor facts no document confirms, each a switch.
     pub unconfirmed: Unconfirmed,
+    /// How many requests the journal keeps (the oldest go first); 0 switches it off
+    /// (for benchmarks: no body is then buffered for it).
+    pub journal_capacity: usize,
 }
 
 /// The vendor facts ARCHITECTURE.md lists as unconfirmed, as switches. Each defaults to
@@ -100,24 +113,27 @@ pub enum YandexOAuthForm {
 }
 
 impl Default for MockConfig {
-    /// A small world: 20 threads of 4 messages, seed 7, the SDK's assumptions.
+    /// A small world: 20 threads of 4 messages, seed 7, the SDK's assumptions, a
+    /// journal of 10 000 requests.
     fn default() -> Self {
         MockConfig {
             seed: 7,
             threads: 20,
             messages_per_thread: 4,
             unconfirmed: Unconfirmed::default(),
+            journal_capacity: 10_000,
         }
     }
 }
 
 /// A running mock: one loopback HTTP server per marketplace. Dropping it stops them.
-#[derive(Debug)]
 pub struct MockMarketplace {
     lectronz: LectronzAccess,
     skyhub: SkyhubAccess,
     yandex: YandexAccess,
     metro: MetroAccess,
+    journal: Arc<Journal>,
+    buyers: Vec<(Api, Arc<dyn Buyer>)>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -125,41 +141,67 @@ impl MockMarketplace {
     /// Builds the world and starts serving every marketplace on `127.0.0.1` (ephemeral
     /// ports). Fails only if a loopback port cannot be bound.
     pub async fn start(config: MockConfig) -> std::io::Result<MockMarketplace> {
+        let journal = Arc::new(Journal::new(config.journal_capacity));
         let mut servers = Vec::new();
+        let mut buyers: Vec<(Api, Arc<dyn Buyer>)> = Vec::new();
+        let mut serve = |api: Api, listener, router, buyer: Option<Arc<dyn Buyer>>| {
+            if let Some(buyer) = &buyer {
+                buyers.push((api, buyer.clone()));
+            }
+            let router = Router::new()
+                .merge(router)
+                .merge(admin::router(api, journal.clone(), buyer))
+                .layer(middleware::from_fn_with_state(
+                    (api, journal.clone()),
+                    journal::record,
+                ))
+                .layer(DefaultBodyLimit::max(BODY_LIMIT));
+            servers.push(spawn(listener, router));
+        };
 
         let listener = bind().await?;
         let host = host_url(listener.local_addr()?);
-        let (lectronz, router) = lectronz::start(&config, &host);
-        servers.push(serve(listener, router));
+        let (lectronz, router, buyer) = lectronz::start(&config, &host);
+        serve(Api::Lectronz, listener, router, Some(Arc::new(buyer)));
 
         let listener = bind().await?;
         let host = host_url(listener.local_addr()?);
-        let (skyhub, router) = skyhub::start(&config, &host);
-        servers.push(serve(listener, router));
+        let (skyhub, router, buyer) = skyhub::start(&config, &host);
+        serve(Api::SkyhubSac, listener, router, Some(Arc::new(buyer)));
 
         let listener = bind().await?;
         let host = host_url(listener.local_addr()?);
-        let (yandex, router) = yandex::start(&config, &host);
-        servers.push(serve(listener, router));
+        let (yandex, router, buyer) = yandex::start(&config, &host);
+        serve(
+            Api::YandexMarketChats,
+            listener,
+            router,
+            Some(Arc::new(buyer)),
+        );
 
         // METRO serves Message Center and Subscriptions from two hosts.
         let listener = bind().await?;
         let subscriptions = bind().await?;
         let host = host_url(listener.local_addr()?);
         let subscriptions_host = host_url(subscriptions.local_addr()?);
-        let (metro, router) = metro::start(&config, &host, &subscriptions_host);
-        servers.push(serve(listener, router));
+        let (metro, router, buyer) = metro::start(&config, &host, &subscriptions_host);
+        serve(
+            Api::MetroMessageCenter,
+            listener,
+            router,
+            Some(Arc::new(buyer)),
+        );
         let signing = metro::Signing::new(&metro, config.unconfirmed.metro_signature_encoding);
-        servers.push(serve(
-            subscriptions,
-            metro_subscriptions::start(&config, signing),
-        ));
+        let router = metro_subscriptions::start(&config, signing);
+        serve(Api::MetroSubscriptions, subscriptions, router, None);
 
         Ok(MockMarketplace {
             lectronz,
             skyhub,
             yandex,
             metro,
+            journal,
+            buyers,
             servers,
         })
     }
@@ -173,9 +215,7 @@ impl MockMarketplace {
     pub fn skyhub(&self) -> &SkyhubAccess {
         &self.skyhub
     }
-}
 
-impl MockMarketplace {
     /// Where Yandex Market's Partner API (chats) is served, the cabinet it holds and
     /// the tokens it accepts.
     pub fn yandex(&self) -> &YandexAccess {
@@ -187,6 +227,84 @@ impl MockMarketplace {
     pub fn metro(&self) -> &MetroAccess {
         &self.metro
     }
+
+    /// Every request the mock received (admin calls excepted), oldest first, at most
+    /// [`MockConfig::journal_capacity`] of them. Also served as JSON by each API's
+    /// server at `GET /__mock/journal` (that API's entries).
+    ///
+    /// ```
+    /// # use marketplace_mock::{Api, MockConfig, MockMarketplace};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = MockMarketplace::start(MockConfig::default()).await.unwrap();
+    /// let url = format!("{}/messages?limit=1", mock.lectronz().base_url);
+    /// reqwest::get(url).await.unwrap(); // no credentials: 401, journaled all the same
+    /// let entry = &mock.journal_of(Api::Lectronz)[0];
+    /// assert_eq!((entry.request_line().as_str(), entry.status), ("GET /api/v1/messages?limit=1", 401));
+    /// # }
+    /// ```
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.journal.entries(None)
+    }
+
+    /// The requests one API received.
+    pub fn journal_of(&self, api: Api) -> Vec<JournalEntry> {
+        self.journal.entries(Some(api))
+    }
+
+    /// Forgets every journaled request.
+    pub fn clear_journal(&self) {
+        self.journal.clear(None);
+    }
+
+    fn buyer(&self, api: Api) -> Result<&Arc<dyn Buyer>, AdminError> {
+        self.buyers
+            .iter()
+            .find(|(a, _)| *a == api)
+            .map(|(_, buyer)| buyer)
+            .ok_or_else(|| AdminError(format!("{api:?} has no buyers")))
+    }
+
+    /// The buyer of `thread` writes `text` in it (`POST /__mock/buyer/messages` with
+    /// `{"thread", "text"}` on that API's server). `thread` is the Lectronz order id,
+    /// the SkyHub ticket code, the Yandex chat id or the METRO chat id.
+    pub fn buyer_writes(
+        &self,
+        api: Api,
+        thread: &str,
+        text: &str,
+    ) -> Result<BuyerAction, AdminError> {
+        self.buyer(api)?.write(thread, text)
+    }
+
+    /// A buyer opens a thread with `text` (`POST /__mock/buyer/chats` with
+    /// `{"order"?, "text"}`): on METRO about the order with id `order`; on Yandex a
+    /// chat the buyer starts (`DIRECT`); on SkyHub a ticket, and on Lectronz a
+    /// message, about a new order.
+    pub fn buyer_opens_chat(
+        &self,
+        api: Api,
+        order: Option<&str>,
+        text: &str,
+    ) -> Result<BuyerAction, AdminError> {
+        self.buyer(api)?.open(order, text)
+    }
+}
+
+/// One of the APIs the mock serves (each on its own port).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Api {
+    /// Lectronz API v1.
+    Lectronz,
+    /// SkyHub (Americanas) SAC.
+    SkyhubSac,
+    /// Yandex Market Partner API, chats.
+    YandexMarketChats,
+    /// METRO Markets Message Center.
+    MetroMessageCenter,
+    /// METRO Markets Subscriptions.
+    MetroSubscriptions,
 }
 
 impl Drop for MockMarketplace {
@@ -210,11 +328,13 @@ fn host_url(addr: SocketAddr) -> String {
 /// answered with the vendor's own error, so the mock reads well beyond them.
 pub(crate) const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
-    let router = router.layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT));
+fn spawn(listener: TcpListener, router: Router) -> JoinHandle<()> {
     tokio::spawn(async move {
         // `serve` only returns on a listener error; the mock then stops serving that
         // marketplace, which its clients see as refused connections.
         let _ = axum::serve(listener, router).await;
     })
 }
+
+use admin::Buyer;
+use journal::Journal;

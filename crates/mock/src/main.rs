@@ -3,7 +3,7 @@
 
 use clap::{Parser, ValueEnum};
 use marketplace_mock::{
-    MockConfig, MockMarketplace, SignatureEncoding, Unconfirmed, YandexOAuthForm,
+    ADMIN_PREFIX, MockConfig, MockMarketplace, SignatureEncoding, Unconfirmed, YandexOAuthForm,
 };
 
 /// Serve a stateful mock of the marketplaces' messaging APIs on 127.0.0.1 (plain
@@ -22,6 +22,10 @@ struct Options {
     /// Messages per generated thread.
     #[arg(long, default_value_t = MockConfig::default().messages_per_thread)]
     messages: usize,
+    /// Requests kept in the journal (GET /__mock/journal on each API's port); 0 turns
+    /// it off.
+    #[arg(long, default_value_t = MockConfig::default().journal_capacity)]
+    journal: usize,
     /// How METRO's X-Signature must be written (unconfirmed: the SDK signs in hex).
     #[arg(long, value_enum, default_value_t = Encoding::Hex)]
     metro_signature_encoding: Encoding,
@@ -59,6 +63,7 @@ async fn main() -> std::io::Result<()> {
         seed: options.seed,
         threads: options.threads,
         messages_per_thread: options.messages,
+        journal_capacity: options.journal,
         unconfirmed: Unconfirmed {
             metro_signature_encoding: match options.metro_signature_encoding {
                 Encoding::Hex => SignatureEncoding::Hex,
@@ -98,6 +103,10 @@ async fn main() -> std::io::Result<()> {
     println!("  Subscriptions base URL:  {}", metro.subscriptions_url);
     println!("  client key:              {}", metro.client_id);
     println!("  client secret:           {}", metro.client_secret);
+    println!("Admin (on every port above): GET/DELETE {ADMIN_PREFIX}/journal,");
+    println!(
+        "  POST {ADMIN_PREFIX}/buyer/messages {{\"thread\", \"text\"}}, POST {ADMIN_PREFIX}/buyer/chats {{\"order\"?, \"text\"}}"
+    );
     println!("Serving until Ctrl-C.");
     // The default SIGINT action ends the process; nothing needs flushing, so no
     // signal handler (and no tokio `signal` feature) is needed.

@@ -25,6 +25,7 @@ use marketplace_runtime::{MetroHmac, SignatureEncoding};
 use serde::Serialize;
 
 use crate::MockConfig;
+use crate::admin::{AdminError, Buyer, BuyerAction};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, json, multipart, now_after, query_pairs, query_value, unrouted,
     world_end,
@@ -261,8 +262,8 @@ pub(crate) fn start(
     config: &MockConfig,
     host: &str,
     subscriptions_host: &str,
-) -> (MetroAccess, Router) {
-    let world = generate(config);
+) -> (MetroAccess, Router, Buyers) {
+    let world = Arc::new(Mutex::new(generate(config)));
     let access = MetroAccess {
         message_center_url: host.to_owned(),
         subscriptions_url: subscriptions_host.to_owned(),
@@ -295,8 +296,8 @@ pub(crate) fn start(
             unrouted(error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"))
         })
         .fallback(|| async { unrouted(error(StatusCode::NOT_FOUND, "No route found")) })
-        .with_state(Arc::new(Mutex::new(world)));
-    (access, router)
+        .with_state(world.clone());
+    (access, router, Buyers(world))
 }
 
 fn generate(config: &MockConfig) -> World {
@@ -451,6 +452,87 @@ fn generate(config: &MockConfig) -> World {
         order_numbers,
         uploads: HashSet::new(),
         last,
+    }
+}
+
+/// Buyers write in their chats and open chats about their orders.
+pub(crate) struct Buyers(Shared);
+
+impl Buyers {
+    fn write_in(world: &mut World, index: usize, text: &str) -> BuyerAction {
+        let now = now_after(world.last);
+        world.last = now;
+        let id = uuid(&mut world.rng);
+        let chat = &mut world.chats[index];
+        chat.messages.push(types::Message {
+            id: id.clone(),
+            chat_id: chat.chat.id.clone(),
+            sender_id: chat.chat.buyer.id.clone(),
+            sender_user_type: types::SenderUserType::Buyer,
+            content: text.into(),
+            attachments: vec![],
+            seen_at: None,
+            created_at: Some(now),
+        });
+        chat.chat.last_message_at = Some(now);
+        chat.chat.is_seen = false;
+        BuyerAction {
+            thread: chat.chat.id.clone(),
+            message: id,
+        }
+    }
+}
+
+impl Buyer for Buyers {
+    /// `thread` is the chat id.
+    fn write(&self, thread: &str, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let index = *world
+            .by_id
+            .get(thread)
+            .ok_or_else(|| AdminError(format!("no chat {thread}")))?;
+        Ok(Self::write_in(&mut world, index, text))
+    }
+
+    /// The buyer of order `order` (its id) opens a chat about it, with the first
+    /// buyer-side subject.
+    fn open(&self, order: Option<&str>, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let order = order.ok_or_else(|| AdminError("METRO chats are about an order".into()))?;
+        let (chat_order, buyer) = world
+            .orders
+            .get(order)
+            .map(|o| (o.order.clone(), o.buyer.clone()))
+            .ok_or_else(|| AdminError(format!("no order {order}")))?;
+        let mut paths = Vec::new();
+        flatten(&subjects().buyer, "BUYER", &mut paths);
+        let now = now_after(world.last);
+        let id = uuid(&mut world.rng);
+        let index = world.chats.len();
+        world.by_id.insert(id.clone(), index);
+        let seller = world.seller.clone();
+        world.chats.push(Chat {
+            chat: types::Chat {
+                id,
+                subject: paths[0].0.clone(),
+                custom_subject: None,
+                status: types::ChatStatus::WaitingForBuyer,
+                last_message_at: None,
+                is_seen: true,
+                created_at: now,
+                buyer,
+                seller,
+                order: chat_order,
+            },
+            messages: Vec::new(),
+        });
+        Ok(Self::write_in(&mut world, index, text))
     }
 }
 

@@ -23,6 +23,7 @@ use marketplace_skyhub_sac::types;
 use serde::{Deserialize, Serialize};
 
 use crate::MockConfig;
+use crate::admin::{AdminError, Buyer, BuyerAction};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, decode_token, empty, encode_token, json, now_after, query_pairs,
     query_value, unrouted, world_end,
@@ -73,8 +74,8 @@ fn offset(config: &MockConfig) -> FixedOffset {
         .expect("a UTC offset within ±24 h")
 }
 
-pub(crate) fn start(config: &MockConfig, host: &str) -> (SkyhubAccess, Router) {
-    let world = generate(config, host);
+pub(crate) fn start(config: &MockConfig, host: &str) -> (SkyhubAccess, Router, Customers) {
+    let world = Arc::new(Mutex::new(generate(config, host)));
     let access = SkyhubAccess {
         base_url: host.to_owned(),
         user_email: "mock-seller@example.com".into(),
@@ -107,8 +108,8 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (SkyhubAccess, Router) {
                 "method not allowed",
             ))
         })
-        .with_state(Arc::new(Mutex::new(world)));
-    (access, router)
+        .with_state(world.clone());
+    (access, router, Customers(world))
 }
 
 /// What every SkyHub request passes: the three headers, and the rate limit.
@@ -296,6 +297,98 @@ fn chat(
         seller_status: Some(status),
         last_message: messages.last().map(|m| m.created_at.clone()),
         messages,
+    }
+}
+
+/// Customers write in their tickets' `CUSTOMER_SELLER` conversation.
+pub(crate) struct Customers(Shared);
+
+impl Customers {
+    fn write_in(world: &mut World, index: usize, text: &str) -> BuyerAction {
+        let now = now_after(world.last);
+        world.last = now;
+        let offset = world.offset;
+        let ticket = &mut world.tickets[index];
+        let customer = ticket
+            .chats
+            .iter()
+            .flat_map(|c| &c.messages)
+            .find(|m| m.part.role == types::PartRole::Customer)
+            .map_or_else(
+                || types::ChatPart {
+                    role: types::PartRole::Customer,
+                    name: None,
+                    email: None,
+                    code: None,
+                },
+                |m| m.part.clone(),
+            );
+        let created = message(offset, customer, text, now);
+        let stamp = created.created_at.to_string();
+        match ticket
+            .chats
+            .iter_mut()
+            .find(|c| c.parts == types::ChatParts::CustomerSeller)
+        {
+            Some(chat) => {
+                chat.messages.push(created);
+                chat.last_message = Some(local(offset, now));
+                chat.seller_status = Some(types::SellerStatus::Unread);
+            }
+            None => ticket.chats.push(chat(
+                types::ChatParts::CustomerSeller,
+                vec![created],
+                types::SellerStatus::Unread,
+            )),
+        }
+        ticket.ticket.status = types::SellerStatus::Unread;
+        ticket.ticket.updated_at = now;
+        BuyerAction {
+            thread: ticket.ticket.code.clone(),
+            message: stamp,
+        }
+    }
+}
+
+impl Buyer for Customers {
+    /// `thread` is the ticket code.
+    fn write(&self, thread: &str, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let index = *world
+            .by_code
+            .get(thread)
+            .ok_or_else(|| AdminError(format!("no ticket {thread}")))?;
+        Ok(Self::write_in(&mut world, index, text))
+    }
+
+    /// A customer opens a ticket about a new order of the store.
+    fn open(&self, _order: Option<&str>, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let number = 9_999_900_001 + world.tickets.len() as u64;
+        let code = format!("{}-{number}", MARKETPLACES[0]);
+        let now = now_after(world.last);
+        let index = world.tickets.len();
+        world.by_code.insert(code.clone(), index);
+        world.tickets.push(Ticket {
+            ticket: types::Ticket {
+                code,
+                order_code: number.to_string(),
+                status: types::SellerStatus::Unread,
+                platform: Some("B2w".into()),
+                mediation: Some(false),
+                warehouse: None,
+                created_at: now,
+                updated_at: now,
+            },
+            chats: Vec::new(),
+        });
+        Ok(Self::write_in(&mut world, index, text))
     }
 }
 

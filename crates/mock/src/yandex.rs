@@ -21,6 +21,7 @@ use http::{HeaderMap, StatusCode};
 use marketplace_yandex_market_chats::types;
 use serde::{Deserialize, Serialize};
 
+use crate::admin::{AdminError, Buyer, BuyerAction};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, decode_token, encode_token, json, multipart, now_after, query_pairs,
     query_value, unrouted, world_end,
@@ -72,7 +73,7 @@ fn id(value: u64) -> NonZeroU64 {
     NonZeroU64::new(value).expect("the mock's ids start at 1")
 }
 
-pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router) {
+pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router, Customers) {
     let world = generate(config, host);
     let access = YandexAccess {
         base_url: host.to_owned(),
@@ -81,6 +82,7 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router) {
         api_key: format!("mock-yandex-api-key-{}", config.seed),
         oauth_token: format!("mock-yandex-oauth-token-{}", config.seed),
     };
+    let world = Arc::new(Mutex::new(world));
     let router = Router::new()
         .route("/v2/businesses/{business_id}/chats/new", post(create_chat))
         .route("/v2/businesses/{business_id}/chats", post(get_chats))
@@ -118,8 +120,8 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router) {
         .fallback(|| async {
             unrouted(error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such method"))
         })
-        .with_state(Arc::new(Mutex::new(world)));
-    (access, router)
+        .with_state(world.clone());
+    (access, router, Customers(world))
 }
 
 fn generate(config: &MockConfig, host: &str) -> World {
@@ -291,6 +293,80 @@ async fn authorize(State(tokens): State<Arc<Tokens>>, request: Request, next: Ne
             "FORBIDDEN",
             "the token is invalid or lacks access",
         )
+    }
+}
+
+/// Buyers write in their chats and start chats of their own (`DIRECT`).
+pub(crate) struct Customers(Shared);
+
+impl Customers {
+    fn write_in(world: &mut World, index: usize, text: &str) -> BuyerAction {
+        let now = now_after(world.last);
+        world.last = now;
+        let message_id = world.messages.len() as u64 + 1;
+        world.messages.push((
+            index,
+            types::ChatMessage {
+                message_id: id(message_id),
+                created_at: now,
+                sender: types::ChatMessageSenderType::Customer,
+                message: Some(text.to_owned()),
+                payload: None,
+            },
+        ));
+        let chat = &mut world.chats[index];
+        chat.messages.push(message_id);
+        chat.info.updated_at = now;
+        chat.info.status = status_after(Some(&types::ChatMessageSenderType::Customer));
+        BuyerAction {
+            thread: chat.info.chat_id.to_string(),
+            message: message_id.to_string(),
+        }
+    }
+}
+
+impl Buyer for Customers {
+    /// `thread` is the chat id.
+    fn write(&self, thread: &str, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let index = thread
+            .parse::<usize>()
+            .ok()
+            .filter(|&chat| (1..=world.chats.len()).contains(&chat))
+            .ok_or_else(|| AdminError(format!("no chat {thread}")))?;
+        Ok(Self::write_in(&mut world, index - 1, text))
+    }
+
+    /// A buyer starts a chat with the store (`DIRECT`, about no order).
+    fn open(&self, _order: Option<&str>, text: &str) -> Result<BuyerAction, AdminError> {
+        let mut world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let now = now_after(world.last);
+        let index = world.chats.len();
+        world.chats.push(Chat {
+            info: types::ChatInfo {
+                chat_id: id(index as u64 + 1),
+                order_id: None,
+                context: types::ChatFullContext {
+                    type_: types::ChatContextType::Direct,
+                    customer: None,
+                    campaign_id: None,
+                    order_id: None,
+                    return_id: None,
+                },
+                type_: types::ChatType::Chat,
+                status: types::ChatStatusType::New,
+                created_at: now,
+                updated_at: now,
+            },
+            messages: Vec::new(),
+        });
+        Ok(Self::write_in(&mut world, index, text))
     }
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 use futures::TryStreamExt;
+use marketplace_mock::{Api, REDACTED};
 use marketplace_runtime::{Error, RateLimit};
 
 #[tokio::test]
@@ -120,6 +121,33 @@ async fn skyhub_tickets_chats_reply_read() -> Result<(), Error> {
         }
     }
     assert!(!replied.is_empty(), "the default world has unread tickets");
+    // The journal: the ticket pages, then per ticket its chats, the reply and the
+    // status change, the code percent-encoded in the path; credentials redacted.
+    let journal = mock.journal_of(Api::SkyhubSac);
+    assert_eq!(journal[0].request_line(), "GET /sac?status=UNREAD");
+    for code in &replied {
+        let path = format!("/sac/{}", code.replace(' ', "%20"));
+        let lines: Vec<String> = journal
+            .iter()
+            .filter(|e| e.path.starts_with(&path))
+            .map(|e| e.request_line())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                format!("GET {path}/chats"),
+                format!("POST {path}/chats/CUSTOMER_SELLER"),
+                format!("PATCH {path}/chats/CUSTOMER_SELLER"),
+            ]
+        );
+    }
+    assert!(
+        journal
+            .iter()
+            .all(|e| e.header("x-api-key") == Some(REDACTED)
+                && e.header("x-accountmanager-key") == Some(REDACTED)
+                && e.header("x-user-email") == Some(access.user_email.as_str()))
+    );
 
     // Nothing is unread any more, and each chat shows the reply, answering the buyer.
     let still_unread: Vec<_> = client
@@ -161,11 +189,18 @@ async fn yandex_chats_history_send_create() -> Result<(), Error> {
         ..Default::default()
     };
     let mut answered = Vec::new();
+    let b = format!("/v2/businesses/{business_id}");
     let chats = client.chats(business_id, waiting.clone(), 20);
     futures::pin_mut!(chats);
     while let Some(chat) = chats.try_next().await? {
         let history = client.chat_history(business_id, chat.chat_id, Default::default(), 100);
         let messages: Vec<types::ChatMessage> = history.try_collect().await?;
+        let history = mock.journal_of(Api::YandexMarketChats).pop().unwrap();
+        assert_eq!(
+            history.request_line(),
+            format!("POST {b}/chats/history?chatId={}&limit=100", chat.chat_id)
+        );
+        assert_eq!(history.body, "{}");
         assert_eq!(
             messages.last().unwrap().sender,
             types::ChatMessageSenderType::Customer
@@ -325,6 +360,26 @@ async fn metro_unseen_chats_messages_upload_send_create() -> Result<(), Error> {
             })
             .send()
             .await?;
+        // Read, upload, send: exactly these three, signed (signature redacted).
+        let journal = mock.journal_of(Api::MetroMessageCenter);
+        let last: Vec<String> = journal[journal.len() - 3..]
+            .iter()
+            .map(|e| e.request_line())
+            .collect();
+        assert_eq!(
+            last,
+            [
+                format!("GET /openapi/v1/chats/{}/messages", chat.id),
+                format!("POST /openapi/v1/orders/{}/upload-file", chat.order.id),
+                format!("POST /openapi/v1/chats/{}/messages", chat.id),
+            ]
+        );
+        assert!(
+            journal[journal.len() - 3..]
+                .iter()
+                .all(|e| e.header("x-signature") == Some(REDACTED)
+                    && e.header("x-client-id") == Some(access.client_id.as_str()))
+        );
         answered.push((chat.id.clone(), invoice));
     }
     assert_eq!(answered.len() as i64, to_answer);
