@@ -40,7 +40,8 @@ pub struct JournalEntry {
     pub headers: Vec<(String, String)>,
     /// The body as received, as text (invalid UTF-8 replaced).
     pub body: String,
-    /// The status the mock answered.
+    /// The status the mock answered; 0 while unanswered, and for a request whose
+    /// connection an injected fault reset.
     pub status: u16,
 }
 
@@ -62,18 +63,19 @@ impl JournalEntry {
     }
 }
 
-/// A bounded ring of entries shared by every API's server.
+/// A bounded ring of entries shared by every API's server, each with its sequence
+/// number (so an answer's status can be filled in after the request was recorded).
 #[derive(Debug)]
 pub(crate) struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<JournalEntry>>,
+    entries: Mutex<(u64, VecDeque<(u64, JournalEntry)>)>,
 }
 
 impl Journal {
     pub(crate) fn new(capacity: usize) -> Self {
         Journal {
             capacity,
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
+            entries: Mutex::new((0, VecDeque::with_capacity(capacity.min(1024)))),
         }
     }
 
@@ -81,24 +83,40 @@ impl Journal {
         self.capacity > 0
     }
 
-    fn push(&self, entry: JournalEntry) {
-        let mut entries = self
-            .entries
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, VecDeque<(u64, JournalEntry)>)> {
+        self.entries
             .lock()
-            .expect("no panic while holding the journal");
+            .expect("no panic while holding the journal")
+    }
+
+    /// Records a request on arrival (a reset or stalled request is still recorded);
+    /// returns its sequence number.
+    fn push(&self, entry: JournalEntry) -> u64 {
+        let mut guard = self.lock();
+        let (next, entries) = &mut *guard;
         if entries.len() == self.capacity {
             entries.pop_front();
         }
-        entries.push_back(entry);
+        let seq = *next;
+        *next += 1;
+        entries.push_back((seq, entry));
+        seq
+    }
+
+    /// Fills in the status of request `seq`, unless it has left the ring.
+    fn answered(&self, seq: u64, status: u16) {
+        let mut guard = self.lock();
+        let entries = &mut guard.1;
+        if let Ok(i) = entries.binary_search_by_key(&seq, |(s, _)| *s) {
+            entries[i].1.status = status;
+        }
     }
 
     pub(crate) fn entries(&self, api: Option<Api>) -> Vec<JournalEntry> {
-        let entries = self
-            .entries
-            .lock()
-            .expect("no panic while holding the journal");
-        entries
+        self.lock()
+            .1
             .iter()
+            .map(|(_, e)| e)
             .filter(|e| api.is_none_or(|api| e.api == api))
             .cloned()
             .collect()
@@ -106,11 +124,9 @@ impl Journal {
 
     /// Forgets the entries of `api`, or all of them.
     pub(crate) fn clear(&self, api: Option<Api>) {
-        let mut entries = self
-            .entries
-            .lock()
-            .expect("no panic while holding the journal");
-        entries.retain(|e| api.is_some_and(|api| e.api != api));
+        self.lock()
+            .1
+            .retain(|(_, e)| api.is_some_and(|api| e.api != api));
     }
 }
 
@@ -140,7 +156,7 @@ pub(crate) async fn record(
             (name.as_str().to_owned(), value)
         })
         .collect();
-    let mut entry = JournalEntry {
+    let entry = JournalEntry {
         api,
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
@@ -149,8 +165,8 @@ pub(crate) async fn record(
         body: String::from_utf8_lossy(&body).into_owned(),
         status: 0,
     };
+    let seq = journal.push(entry);
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-    entry.status = response.status().as_u16();
-    journal.push(entry);
+    journal.answered(seq, response.status().as_u16());
     response
 }

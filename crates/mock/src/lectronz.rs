@@ -243,6 +243,11 @@ async fn authorize(State(expected): State<Arc<str>>, request: Request, next: Nex
 }
 
 /// Lectronz's error body: `{"errors":[{"status", "title", "detail"}]}`.
+/// A server-side failure in Lectronz's shape (for injected faults).
+pub(crate) fn server_error(status: StatusCode, detail: &str) -> Response {
+    error(status, status.canonical_reason().unwrap_or("Error"), detail)
+}
+
 fn error(status: StatusCode, title: &str, detail: &str) -> Response {
     let body = types::ErrorResponse {
         errors: vec![types::ErrorObject {

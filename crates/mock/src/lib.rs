@@ -22,6 +22,7 @@
 //! ```
 
 mod admin;
+mod faults;
 mod http_util;
 mod journal;
 mod lectronz;
@@ -43,6 +44,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use admin::{AdminError, BuyerAction, PREFIX as ADMIN_PREFIX};
+pub use faults::{Faults, Latency};
 pub use http_util::UNROUTED_HEADER;
 pub use journal::{JournalEntry, REDACTED};
 pub use lectronz::LectronzAccess;
@@ -134,6 +136,7 @@ pub struct MockMarketplace {
     metro: MetroAccess,
     journal: Arc<Journal>,
     buyers: Vec<(Api, Arc<dyn Buyer>)>,
+    faults: Vec<(Api, Arc<FaultState>)>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -144,13 +147,19 @@ impl MockMarketplace {
         let journal = Arc::new(Journal::new(config.journal_capacity));
         let mut servers = Vec::new();
         let mut buyers: Vec<(Api, Arc<dyn Buyer>)> = Vec::new();
+        let mut fault_states = Vec::new();
         let mut serve = |api: Api, listener, router, buyer: Option<Arc<dyn Buyer>>| {
             if let Some(buyer) = &buyer {
                 buyers.push((api, buyer.clone()));
             }
+            let fault = Arc::new(FaultState::new(config.seed, api.name(), api.error_body()));
+            fault_states.push((api, fault.clone()));
+            // Outermost first: the body limit, the journal (which so records faulted,
+            // refused and unrouted requests too), the faults, then the API.
             let router = Router::new()
                 .merge(router)
                 .merge(admin::router(api, journal.clone(), buyer))
+                .layer(middleware::from_fn_with_state(fault, faults::inject))
                 .layer(middleware::from_fn_with_state(
                     (api, journal.clone()),
                     journal::record,
@@ -202,6 +211,7 @@ impl MockMarketplace {
             metro,
             journal,
             buyers,
+            faults: fault_states,
             servers,
         })
     }
@@ -291,6 +301,51 @@ impl MockMarketplace {
     }
 }
 
+impl MockMarketplace {
+    /// Makes `api` show `faults` from its next request on (`Faults::default()` ends
+    /// them). The other APIs are untouched: one marketplace can be down while the
+    /// others answer.
+    ///
+    /// ```
+    /// # use marketplace_mock::{Api, Faults, MockConfig, MockMarketplace};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = MockMarketplace::start(MockConfig::default()).await.unwrap();
+    /// mock.set_faults(Api::SkyhubSac, Faults { outage: true, ..Faults::default() });
+    /// let answer = reqwest::get(format!("{}/sac", mock.skyhub().base_url)).await.unwrap();
+    /// assert_eq!(answer.status(), 503);
+    /// # }
+    /// ```
+    pub fn set_faults(&self, api: Api, faults: Faults) {
+        if let Some((_, state)) = self.faults.iter().find(|(a, _)| *a == api) {
+            state.set(faults);
+        }
+    }
+}
+
+impl Api {
+    fn name(self) -> &'static str {
+        match self {
+            Api::Lectronz => "lectronz",
+            Api::SkyhubSac => "skyhub-sac",
+            Api::YandexMarketChats => "yandex-market-chats",
+            Api::MetroMessageCenter => "metro-message-center",
+            Api::MetroSubscriptions => "metro-subscriptions",
+        }
+    }
+
+    /// The API's own error shape, for injected 5xx answers.
+    fn error_body(self) -> faults::ErrorBody {
+        match self {
+            Api::Lectronz => lectronz::server_error,
+            Api::SkyhubSac => skyhub::sac_error,
+            Api::YandexMarketChats => yandex::server_error,
+            Api::MetroMessageCenter => metro::error,
+            Api::MetroSubscriptions => metro_subscriptions::server_error,
+        }
+    }
+}
+
 /// One of the APIs the mock serves (each on its own port).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -328,13 +383,44 @@ fn host_url(addr: SocketAddr) -> String {
 /// answered with the vendor's own error, so the mock reads well beyond them.
 pub(crate) const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
+/// Serves `router` on `listener`: HTTP/1, one task per connection. Not `axum::serve`,
+/// because an injected reset must drop the very connection a request came on: each
+/// request carries a [`Kill`] for its connection.
 fn spawn(listener: TcpListener, router: Router) -> JoinHandle<()> {
     tokio::spawn(async move {
-        // `serve` only returns on a listener error; the mock then stops serving that
-        // marketplace, which its clients see as refused connections.
-        let _ = axum::serve(listener, router).await;
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                // Out of file descriptors or the like: wait rather than spin.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            };
+            // Closing the socket then sends a RST rather than a FIN: what a reset is.
+            // Other closes follow the client's own close or the mock's end, where an
+            // RST is harmless.
+            let _ = stream.set_zero_linger();
+            let router = router.clone();
+            tokio::spawn(async move {
+                let kill = Arc::new(Notify::new());
+                let on_request = kill.clone();
+                let service =
+                    hyper::service::service_fn(move |request: http::Request<Incoming>| {
+                        let mut request = request.map(axum::body::Body::new);
+                        request.extensions_mut().insert(Kill(on_request.clone()));
+                        tower_service::Service::call(&mut router.clone(), request)
+                    });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                tokio::select! {
+                    _ = connection => {}
+                    () = kill.notified() => {}
+                }
+            });
+        }
     })
 }
 
 use admin::Buyer;
+use faults::{FaultState, Kill};
+use hyper::body::Incoming;
 use journal::Journal;
+use tokio::sync::Notify;

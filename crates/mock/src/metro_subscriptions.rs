@@ -74,6 +74,11 @@ pub(crate) fn start(config: &MockConfig, signing: Signing) -> Router {
         .with_state(Arc::new(Mutex::new(world)))
 }
 
+/// A server-side failure as a problem (for injected faults).
+pub(crate) fn server_error(status: StatusCode, title: &str) -> Response {
+    problem(status, title, vec![])
+}
+
 /// METRO's problem-details body (`application/problem+json`).
 pub(crate) fn problem(
     status: StatusCode,

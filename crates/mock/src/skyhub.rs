@@ -393,7 +393,7 @@ impl Buyer for Customers {
 }
 
 /// The SAC pages' error body, `{"errors": {"detail": "…"}}`.
-fn sac_error(status: StatusCode, detail: &str) -> Response {
+pub(crate) fn sac_error(status: StatusCode, detail: &str) -> Response {
     json(
         status,
         &types::ErrorResponse {

@@ -371,6 +371,16 @@ impl Buyer for Customers {
 }
 
 /// Yandex's error envelope, `{"status": "ERROR", "errors": [{code, message}]}`.
+/// A server-side failure in Yandex's envelope (for injected faults).
+pub(crate) fn server_error(status: StatusCode, message: &str) -> Response {
+    let code = if status == StatusCode::SERVICE_UNAVAILABLE {
+        "SERVICE_UNAVAILABLE"
+    } else {
+        "INTERNAL_SERVER_ERROR"
+    };
+    error(status, code, message)
+}
+
 pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     json(
         status,
