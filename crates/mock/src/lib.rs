@@ -67,6 +67,10 @@ pub struct MockConfig {
     pub messages_per_thread: usize,
     /// The vendor facts no document confirms, each a switch.
     pub unconfirmed: Unconfirmed,
+    /// Yandex Market's per-method quotas: how long a quota window lasts (Yandex: one
+    /// hour) and, to hit the quotas in a test, one limit for every method instead of
+    /// the documented ones (1 000 to 10 000 per hour).
+    pub yandex_quotas: YandexQuotas,
     /// How many requests the journal keeps (the oldest go first); 0 switches it off
     /// (for benchmarks: no body is then buffered for it).
     pub journal_capacity: usize,
@@ -105,6 +109,25 @@ impl Default for Unconfirmed {
     }
 }
 
+/// Yandex Market's per-method quotas.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YandexQuotas {
+    /// The length of a quota window (Yandex: an hour). It starts with a method's first
+    /// request; `X-RateLimit-Resource-Until` is its end.
+    pub window: std::time::Duration,
+    /// One limit for every method; `None`: each method's documented hourly quota.
+    pub limit: Option<u32>,
+}
+
+impl Default for YandexQuotas {
+    fn default() -> Self {
+        YandexQuotas {
+            window: std::time::Duration::from_secs(3600),
+            limit: None,
+        }
+    }
+}
+
 /// How an OAuth token is sent to Yandex Market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum YandexOAuthForm {
@@ -124,6 +147,7 @@ impl Default for MockConfig {
             messages_per_thread: 4,
             unconfirmed: Unconfirmed::default(),
             journal_capacity: 10_000,
+            yandex_quotas: YandexQuotas::default(),
         }
     }
 }

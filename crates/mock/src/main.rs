@@ -4,6 +4,7 @@
 use clap::{Parser, ValueEnum};
 use marketplace_mock::{
     ADMIN_PREFIX, MockConfig, MockMarketplace, SignatureEncoding, Unconfirmed, YandexOAuthForm,
+    YandexQuotas,
 };
 
 /// Serve a stateful mock of the marketplaces' messaging APIs on 127.0.0.1 (plain
@@ -26,6 +27,12 @@ struct Options {
     /// it off.
     #[arg(long, default_value_t = MockConfig::default().journal_capacity)]
     journal: usize,
+    /// Length in seconds of Yandex Market's quota windows (Yandex: 3600).
+    #[arg(long, default_value_t = 3600)]
+    yandex_quota_window: u64,
+    /// One quota for every Yandex Market method instead of the documented hourly ones.
+    #[arg(long)]
+    yandex_quota: Option<u32>,
     /// How METRO's X-Signature must be written (unconfirmed: the SDK signs in hex).
     #[arg(long, value_enum, default_value_t = Encoding::Hex)]
     metro_signature_encoding: Encoding,
@@ -64,6 +71,10 @@ async fn main() -> std::io::Result<()> {
         threads: options.threads,
         messages_per_thread: options.messages,
         journal_capacity: options.journal,
+        yandex_quotas: YandexQuotas {
+            window: std::time::Duration::from_secs(options.yandex_quota_window),
+            limit: options.yandex_quota,
+        },
         unconfirmed: Unconfirmed {
             metro_signature_encoding: match options.metro_signature_encoding {
                 Encoding::Hex => SignatureEncoding::Hex,

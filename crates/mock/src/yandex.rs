@@ -99,6 +99,16 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router, C
             "/v2/businesses/{business_id}/chats/file/send",
             post(send_file_to_chat),
         )
+        // Route layers run last-added first: credentials are checked before a
+        // request counts against a quota.
+        .route_layer(middleware::from_fn_with_state(
+            Arc::new(Quotas {
+                window: config.yandex_quotas.window,
+                limit: config.yandex_quotas.limit,
+                used: Mutex::new(HashMap::new()),
+            }),
+            count_quota,
+        ))
         .route_layer(middleware::from_fn_with_state(
             Arc::new(Tokens {
                 api_key: access.api_key.clone(),
@@ -256,6 +266,82 @@ fn status_after(sender: Option<&types::ChatMessageSenderType>) -> types::ChatSta
         Some(types::ChatMessageSenderType::Customer) => types::ChatStatusType::WaitingForPartner,
         Some(_) => types::ChatStatusType::WaitingForCustomer,
     }
+}
+
+/// Each method's hourly quota per cabinet, as the spec documents it.
+fn documented_quota(method: &http::Method, path: &str) -> (&'static str, u32) {
+    let tail = path.rsplit_once("/businesses/").map_or(path, |(_, rest)| {
+        rest.split_once('/').map_or("", |(_, tail)| tail)
+    });
+    match (method.as_str(), tail) {
+        ("POST", "chats/new") => ("createChat", 1_000),
+        ("POST", "chats") => ("getChats", 5_000),
+        ("GET", "chat") => ("getChat", 1_000),
+        ("POST", "chats/history") => ("getChatHistory", 10_000),
+        ("POST", "chats/message") => ("sendMessageToChat", 1_000),
+        ("GET", "chats/message") => ("getChatMessage", 1_000),
+        _ => ("sendFileToChat", 1_000),
+    }
+}
+
+/// Quota windows per method: when each started and how many requests it counted.
+struct Quotas {
+    window: std::time::Duration,
+    limit: Option<u32>,
+    used: Mutex<HashMap<&'static str, (DateTime<Utc>, u32)>>,
+}
+
+/// Counts the request against its method's quota; beyond it answers 420. Every answer
+/// carries `X-RateLimit-Resource-Limit`, `-Remaining` and `-Until` (the window's end,
+/// an RFC 822 date), as Yandex's do.
+async fn count_quota(State(quotas): State<Arc<Quotas>>, request: Request, next: Next) -> Response {
+    let (name, documented) = documented_quota(request.method(), request.uri().path());
+    let limit = quotas.limit.unwrap_or(documented);
+    let (until, remaining, allowed) = {
+        let mut used = quotas
+            .used
+            .lock()
+            .expect("no panic while holding the quotas");
+        let now = Utc::now();
+        let window = chrono::Duration::from_std(quotas.window).unwrap_or(chrono::Duration::MAX);
+        let (start, count) = used.entry(name).or_insert((now, 0));
+        if now >= *start + window {
+            (*start, *count) = (now, 0);
+        }
+        let allowed = *count < limit;
+        if allowed {
+            *count += 1;
+        }
+        // Whole seconds, rounded up: a client that waits until then finds a new window.
+        let end = *start + window;
+        let until = DateTime::from_timestamp(
+            end.timestamp() + i64::from(end.timestamp_subsec_nanos() > 0),
+            0,
+        )
+        .unwrap_or(end);
+        (until, limit - *count, allowed)
+    };
+    let mut response = if allowed {
+        next.run(request).await
+    } else {
+        let status = StatusCode::from_u16(420).expect("420 is a valid status");
+        error(
+            status,
+            "LIMIT_EXCEEDED",
+            &format!("the hourly quota of {name} is exhausted"),
+        )
+    };
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-resource-limit", limit.into());
+    headers.insert("x-ratelimit-resource-remaining", remaining.into());
+    if let Ok(until) = until
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+        .parse()
+    {
+        headers.insert("x-ratelimit-resource-until", until);
+    }
+    response
 }
 
 /// The tokens Yandex Market accepts, and the `Authorization` form of OAuth tokens.
