@@ -28,6 +28,7 @@ mod journal;
 mod lectronz;
 mod metro;
 mod metro_subscriptions;
+mod push;
 mod rng;
 mod skyhub;
 mod yandex;
@@ -49,6 +50,7 @@ pub use http_util::UNROUTED_HEADER;
 pub use journal::{JournalEntry, REDACTED};
 pub use lectronz::LectronzAccess;
 pub use metro::MetroAccess;
+pub use push::{MetroDeliverySigning, Webhooks};
 pub use skyhub::SkyhubAccess;
 pub use yandex::YandexAccess;
 
@@ -71,6 +73,8 @@ pub struct MockConfig {
     /// hour) and, to hit the quotas in a test, one limit for every method instead of
     /// the documented ones (1 000 to 10 000 per hour).
     pub yandex_quotas: YandexQuotas,
+    /// Where and how webhooks are pushed.
+    pub webhooks: Webhooks,
     /// How many requests the journal keeps (the oldest go first); 0 switches it off
     /// (for benchmarks: no body is then buffered for it).
     pub journal_capacity: usize,
@@ -93,6 +97,9 @@ pub struct Unconfirmed {
     /// the SDK spaces SkyHub requests. Beyond it (with bursts of two, which absorb
     /// arrival jitter) the mock answers 429.
     pub skyhub_requests_per_second: Option<f64>,
+    /// How METRO signs its deliveries (not documented). Default: like its API
+    /// requests, the scheme `marketplace-webhooks` verifies by default.
+    pub metro_delivery_signing: MetroDeliverySigning,
     /// The UTC offset, in hours, of SkyHub's offset-less chat timestamps. Default:
     /// −3, America/Sao_Paulo, which the SDK presumes.
     pub skyhub_utc_offset_hours: i32,
@@ -105,6 +112,7 @@ impl Default for Unconfirmed {
             yandex_oauth: YandexOAuthForm::Bearer,
             skyhub_requests_per_second: Some(1.0),
             skyhub_utc_offset_hours: -3,
+            metro_delivery_signing: MetroDeliverySigning::LikeRequests,
         }
     }
 }
@@ -148,6 +156,7 @@ impl Default for MockConfig {
             unconfirmed: Unconfirmed::default(),
             journal_capacity: 10_000,
             yandex_quotas: YandexQuotas::default(),
+            webhooks: Webhooks::default(),
         }
     }
 }
@@ -225,7 +234,7 @@ impl MockMarketplace {
             Some(Arc::new(buyer)),
         );
         let signing = metro::Signing::new(&metro, config.unconfirmed.metro_signature_encoding);
-        let router = metro_subscriptions::start(&config, signing);
+        let router = metro_subscriptions::start(&config, signing, &metro);
         serve(Api::MetroSubscriptions, subscriptions, router, None);
 
         Ok(MockMarketplace {

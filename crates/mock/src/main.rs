@@ -3,8 +3,8 @@
 
 use clap::{Parser, ValueEnum};
 use marketplace_mock::{
-    ADMIN_PREFIX, MockConfig, MockMarketplace, SignatureEncoding, Unconfirmed, YandexOAuthForm,
-    YandexQuotas,
+    ADMIN_PREFIX, MetroDeliverySigning, MockConfig, MockMarketplace, SignatureEncoding,
+    Unconfirmed, Webhooks, YandexOAuthForm, YandexQuotas,
 };
 
 /// Serve a stateful mock of the marketplaces' messaging APIs on 127.0.0.1 (plain
@@ -33,6 +33,13 @@ struct Options {
     /// One quota for every Yandex Market method instead of the documented hourly ones.
     #[arg(long)]
     yandex_quota: Option<u32>,
+    /// Base URL of a Yandex Market notification receiver (repeat for several, served
+    /// round-robin); buyers' messages and chats are notified there.
+    #[arg(long = "yandex-notification-url")]
+    yandex_notification_urls: Vec<String>,
+    /// How METRO signs deliveries (unconfirmed: the SDK assumes like its requests).
+    #[arg(long, value_enum, default_value_t = DeliverySigning::LikeRequests)]
+    metro_delivery_signing: DeliverySigning,
     /// How METRO's X-Signature must be written (unconfirmed: the SDK signs in hex).
     #[arg(long, value_enum, default_value_t = Encoding::Hex)]
     metro_signature_encoding: Encoding,
@@ -57,6 +64,12 @@ enum Encoding {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum DeliverySigning {
+    LikeRequests,
+    Unsigned,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum OAuthForm {
     Bearer,
     #[value(name = "oauth")]
@@ -71,6 +84,10 @@ async fn main() -> std::io::Result<()> {
         threads: options.threads,
         messages_per_thread: options.messages,
         journal_capacity: options.journal,
+        webhooks: Webhooks {
+            yandex_notification_urls: options.yandex_notification_urls,
+            ..Webhooks::default()
+        },
         yandex_quotas: YandexQuotas {
             window: std::time::Duration::from_secs(options.yandex_quota_window),
             limit: options.yandex_quota,
@@ -86,6 +103,10 @@ async fn main() -> std::io::Result<()> {
             },
             skyhub_requests_per_second: (options.skyhub_rate > 0.0).then_some(options.skyhub_rate),
             skyhub_utc_offset_hours: options.skyhub_utc_offset,
+            metro_delivery_signing: match options.metro_delivery_signing {
+                DeliverySigning::LikeRequests => MetroDeliverySigning::LikeRequests,
+                DeliverySigning::Unsigned => MetroDeliverySigning::Unsigned,
+            },
         },
     })
     .await?;

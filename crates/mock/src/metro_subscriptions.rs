@@ -15,7 +15,8 @@ use marketplace_metro_subscriptions::types;
 
 use crate::MockConfig;
 use crate::http_util::{json, json_as, unrouted};
-use crate::metro::Signing;
+use crate::metro::{MetroAccess, Signing};
+use crate::push::{self, MetroDeliverySigning};
 use crate::rng::Rng;
 
 const PROBLEM: &str = "application/problem+json";
@@ -23,6 +24,8 @@ const PROBLEM: &str = "application/problem+json";
 struct World {
     rng: Rng,
     subscriptions: Vec<types::Subscription>,
+    /// The seller's key pair, which signs deliveries, and how they are signed.
+    delivery: (String, String, MetroDeliverySigning),
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -48,10 +51,15 @@ async fn authorize(State(signing): State<Arc<Signing>>, request: Request, next: 
     }
 }
 
-pub(crate) fn start(config: &MockConfig, signing: Signing) -> Router {
+pub(crate) fn start(config: &MockConfig, signing: Signing, access: &MetroAccess) -> Router {
     let world = World {
         rng: Rng::new(config.seed, "metro-subscriptions"),
         subscriptions: Vec::new(),
+        delivery: (
+            access.client_id.clone(),
+            access.client_secret.clone(),
+            config.unconfirmed.metro_delivery_signing,
+        ),
     };
     Router::new()
         .route(
@@ -140,6 +148,24 @@ fn lock(world: &Shared) -> MutexGuard<'_, World> {
         .expect("no handler panics while holding the world")
 }
 
+/// METRO delivers `test_connection` to a URL before subscribing it, and refuses the
+/// URL (412) unless the receiver answers `200 {"status": "OK"}`.
+async fn connection_test(world: &Shared, url: &str) -> Result<(), Refusal> {
+    let (client_id, secret, signing, message_id) = {
+        let mut world = lock(world);
+        let (id, secret, signing) = world.delivery.clone();
+        (id, secret, signing, crate::metro::uuid(&mut world.rng))
+    };
+    if push::metro_test_connection(url, &client_id, &secret, signing, message_id).await {
+        Ok(())
+    } else {
+        Err(Refusal::Invalid(vec![(
+            "url",
+            "Server response is not valid",
+        )]))
+    }
+}
+
 /// The rules of a subscription's fields: an absolute http(s) URL, an e-mail address
 /// and an event one can subscribe to (`test_connection` is delivered, not subscribed).
 fn check(
@@ -199,6 +225,7 @@ async fn create_subscription(State(world): State<Shared>, body: Bytes) -> Answer
         Some(&create.fallback_email),
         Some(&create.event),
     )?;
+    connection_test(&world, &create.url).await?;
     let mut world = lock(&world);
     let id = crate::metro::uuid(&mut world.rng);
     let message = format!(
@@ -242,6 +269,13 @@ async fn update_subscription(
         update.fallback_email.as_deref(),
         None,
     )?;
+    if !lock(&world).subscriptions.iter().any(|s| s.id == id) {
+        return Err(Refusal::NotFound);
+    }
+    // A new URL receives a `test_connection` delivery first.
+    if let Some(url) = &update.url {
+        connection_test(&world, url).await?;
+    }
     let mut world = lock(&world);
     let subscription = world
         .subscriptions

@@ -26,6 +26,7 @@ use crate::http_util::{
     BUYER_LINES, SELLER_LINES, decode_token, encode_token, json, multipart, now_after, query_pairs,
     query_value, unrouted, world_end,
 };
+use crate::push::{ChatEvent, YandexNotifier};
 use crate::rng::Rng;
 use crate::{MockConfig, YandexOAuthForm};
 
@@ -82,6 +83,7 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router, C
         api_key: format!("mock-yandex-api-key-{}", config.seed),
         oauth_token: format!("mock-yandex-oauth-token-{}", config.seed),
     };
+    let notifier = YandexNotifier::new(world.business_id, config.webhooks.clone());
     let world = Arc::new(Mutex::new(world));
     let router = Router::new()
         .route("/v2/businesses/{business_id}/chats/new", post(create_chat))
@@ -131,7 +133,7 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router, C
             unrouted(error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such method"))
         })
         .with_state(world.clone());
-    (access, router, Customers(world))
+    (access, router, Customers(world, notifier))
 }
 
 fn generate(config: &MockConfig, host: &str) -> World {
@@ -382,8 +384,9 @@ async fn authorize(State(tokens): State<Arc<Tokens>>, request: Request, next: Ne
     }
 }
 
-/// Buyers write in their chats and start chats of their own (`DIRECT`).
-pub(crate) struct Customers(Shared);
+/// Buyers write in their chats and start chats of their own (`DIRECT`); Yandex then
+/// notifies the store, if a notification URL is configured.
+pub(crate) struct Customers(Shared, Option<Arc<YandexNotifier>>);
 
 impl Customers {
     fn write_in(world: &mut World, index: usize, text: &str) -> BuyerAction {
@@ -423,7 +426,9 @@ impl Buyer for Customers {
             .ok()
             .filter(|&chat| (1..=world.chats.len()).contains(&chat))
             .ok_or_else(|| AdminError(format!("no chat {thread}")))?;
-        Ok(Self::write_in(&mut world, index - 1, text))
+        let done = Self::write_in(&mut world, index - 1, text);
+        self.notify_message(&done, world.last);
+        Ok(done)
     }
 
     /// A buyer starts a chat with the store (`DIRECT`, about no order).
@@ -452,7 +457,26 @@ impl Buyer for Customers {
             },
             messages: Vec::new(),
         });
-        Ok(Self::write_in(&mut world, index, text))
+        let done = Self::write_in(&mut world, index, text);
+        if let (Some(notifier), Ok(chat_id)) = (&self.1, done.thread.parse()) {
+            notifier.notify(ChatEvent::Created { chat_id, at: now });
+        }
+        self.notify_message(&done, world.last);
+        Ok(done)
+    }
+}
+
+impl Customers {
+    fn notify_message(&self, done: &BuyerAction, at: DateTime<Utc>) {
+        if let (Some(notifier), Ok(chat_id), Ok(message_id)) =
+            (&self.1, done.thread.parse(), done.message.parse())
+        {
+            notifier.notify(ChatEvent::MessageSent {
+                chat_id,
+                message_id,
+                at,
+            });
+        }
     }
 }
 

@@ -448,17 +448,21 @@ async fn metro_subscriptions_create_list_update_delete() -> Result<(), Error> {
             .base_url(&access.subscriptions_url)
             .build()?;
 
-    // The crate-doc example.
+    // The crate-doc example, with a receiver of this workspace on loopback: METRO
+    // (the mock) delivers `test_connection` to it before subscribing it.
+    let (url, received) = common::metro_receiver(&mock).await;
     let created = client
         .create_subscription()
         .body(types::SubscriptionCreate {
-            url: "https://shop.example.com/metro/events".into(),
+            url: url.clone(),
             event: types::EventName::OrderCreated,
             fallback_email: "ops@shop.example.com".into(),
             is_active: true,
         })
         .send()
         .await?;
+    // The receiver answers `test_connection` itself (the application is not handed it).
+    assert!(received.lock().unwrap().is_empty());
     let listed = client.list_subscriptions().send().await?.into_inner();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, created.id);

@@ -285,3 +285,36 @@ pub fn multipart_file(
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// A METRO event receiver built with `marketplace-webhooks` on a loopback port, for the
+/// mock's key pair; returns the URL to subscribe and what it was handed.
+pub async fn metro_receiver(
+    mock: &MockMarketplace,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<marketplace_webhooks::metro::Delivery>>>,
+) {
+    use marketplace_webhooks::{HandlerError, axum as hooks, metro};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/metro-markets/events",
+        listener.local_addr().unwrap()
+    );
+    let receiver =
+        metro::MetroReceiver::new(&url, &mock.metro().client_id, &mock.metro().client_secret)
+            .unwrap();
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = received.clone();
+    let app = axum::Router::new().nest(
+        "/metro-markets",
+        hooks::metro_router(receiver, move |delivery: metro::Delivery| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(delivery);
+                Ok::<(), HandlerError>(())
+            }
+        }),
+    );
+    tokio::spawn(hooks::serve(listener, app, hooks::ServeLimits::default()));
+    (url, received)
+}
