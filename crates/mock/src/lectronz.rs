@@ -34,7 +34,8 @@ const DEFAULT_LIMIT: i64 = 20;
 /// Where the mock serves Lectronz, and the credential it accepts.
 #[derive(Clone, Debug)]
 pub struct LectronzAccess {
-    /// The bare host, `http://127.0.0.1:<port>`; the API is under [`API_PREFIX`].
+    /// The bare host, `http://127.0.0.1:<port>`; the API is under
+    /// [`LECTRONZ_API_PREFIX`](crate::LECTRONZ_API_PREFIX).
     pub host: String,
     /// `host` + `/api/v1`: the base URL `marketplace_lectronz::ClientBuilder::base_url`
     /// takes today.

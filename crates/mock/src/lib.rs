@@ -2,21 +2,37 @@
 //! seed, served on loopback over plain HTTP/1, so that the SDK's clients (and the
 //! layers above them) can run without a seller account.
 //!
-//! Each marketplace listens on its own ephemeral port of `127.0.0.1`, as each vendor
-//! is its own origin (the clients refuse cross-origin redirects, and a fault or an
-//! outage of one marketplace must leave the others untouched). The world — orders,
-//! buyers, threads, messages, read state, attachments — is generated from
-//! [`MockConfig::seed`] and the size, and every write the APIs document changes it.
+//! Every operation of the five client specs is served: Lectronz (under `/api/v1`),
+//! SkyHub SAC, Yandex Market chats, METRO Message Center and METRO Subscriptions. Each
+//! API listens on its own ephemeral port of `127.0.0.1`, as each vendor is its own
+//! origin (the clients refuse cross-origin redirects, and a fault or an outage of one
+//! marketplace must leave the others untouched). The world — orders, buyers, threads,
+//! messages, read state, attachments — is generated from [`MockConfig::seed`] and the
+//! size, and every write the APIs document changes it. Answers are built from the
+//! client crates' generated types, credentials are checked the way each marketplace
+//! checks them, and the vendor facts no document confirms are switches
+//! ([`Unconfirmed`]).
+//!
+//! Besides the APIs: a request [journal](MockMarketplace::journal), buyers acting
+//! ([`MockMarketplace::buyer_writes`]), [faults](MockMarketplace::set_faults),
+//! Yandex's quotas ([`YandexQuotas`]) and pushed webhooks ([`Webhooks`]); the admin
+//! calls are also served over HTTP under [`ADMIN_PREFIX`] on every port.
 //!
 //! ```
 //! use marketplace_mock::{MockConfig, MockMarketplace};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mock = MockMarketplace::start(MockConfig { threads: 3, ..MockConfig::default() }).await?;
 //! let lectronz = mock.lectronz();
 //! assert!(lectronz.base_url.starts_with("http://127.0.0.1:"));
-//! assert!(lectronz.base_url.ends_with("/api/v1"));
+//! assert_eq!(lectronz.base_url, format!("{}/api/v1", lectronz.host));
+//!
+//! let client = marketplace_lectronz::Client::builder(&lectronz.api_key)
+//!     .base_url(&lectronz.base_url)
+//!     .build()?;
+//! let page = client.list_messages().send().await.map_err(marketplace_runtime::Error::from)?;
+//! assert_eq!(page.total_count, 3 * 4);
 //! # Ok(())
 //! # }
 //! ```
@@ -48,7 +64,7 @@ pub use admin::{AdminError, BuyerAction, PREFIX as ADMIN_PREFIX};
 pub use faults::{Faults, Latency};
 pub use http_util::UNROUTED_HEADER;
 pub use journal::{JournalEntry, REDACTED};
-pub use lectronz::LectronzAccess;
+pub use lectronz::{API_PREFIX as LECTRONZ_API_PREFIX, LectronzAccess};
 pub use metro::MetroAccess;
 pub use push::{MetroDeliverySigning, Webhooks};
 pub use skyhub::SkyhubAccess;

@@ -33,7 +33,7 @@ use crate::http_util::{
 use crate::rng::Rng;
 
 /// The largest file `upload-file` takes (10 MB).
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 
 /// At most this many attachments per message.
 const MAX_ATTACHMENTS: usize = 10;
@@ -42,7 +42,7 @@ const MAX_ATTACHMENTS: usize = 10;
 const DEFAULT_LIMIT: usize = 10;
 
 /// How far `X-Timestamp` may be from the mock's clock (METRO: ±5 minutes).
-pub const TIMESTAMP_WINDOW_SECONDS: i64 = 300;
+pub(crate) const TIMESTAMP_WINDOW_SECONDS: i64 = 300;
 
 /// METRO's request signing, checked on both METRO hosts.
 pub(crate) struct Signing {

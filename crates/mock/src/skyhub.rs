@@ -32,7 +32,7 @@ use crate::rng::Rng;
 
 /// Tickets per page of `GET /sac`. SkyHub does not publish its page size and offers no
 /// parameter for it.
-pub const PAGE_SIZE: usize = 25;
+pub(crate) const PAGE_SIZE: usize = 25;
 
 /// The role the mock gives a seller's messages (SkyHub documents only `CUSTOMER`).
 const SELLER_ROLE: &str = "SELLER";

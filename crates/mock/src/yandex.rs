@@ -31,7 +31,7 @@ use crate::rng::Rng;
 use crate::{MockConfig, YandexOAuthForm};
 
 /// The largest file `sendFileToChat` takes (5 MB).
-pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Where the mock serves Yandex Market, the cabinet it knows and the tokens it accepts.
 #[derive(Clone, Debug)]
