@@ -108,6 +108,7 @@ pub(crate) fn start(config: &MockConfig, host: &str) -> (YandexAccess, Router, C
                 window: config.yandex_quotas.window,
                 limit: config.yandex_quotas.limit,
                 used: Mutex::new(HashMap::new()),
+                in_flight: std::sync::atomic::AtomicUsize::new(0),
             }),
             count_quota,
         ))
@@ -286,14 +287,29 @@ fn documented_quota(method: &http::Method, path: &str) -> (&'static str, u32) {
     }
 }
 
-/// Quota windows per method: when each started and how many requests it counted.
+/// Quota windows per method: when each started and how many requests it counted;
+/// and the requests in flight for the cabinet.
 struct Quotas {
     window: std::time::Duration,
     limit: Option<u32>,
     used: Mutex<HashMap<&'static str, (DateTime<Utc>, u32)>>,
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
-/// Counts the request against its method's quota; beyond it answers 420. Every answer
+/// At most this many requests of a cabinet in flight at once (Yandex documents 4).
+const MAX_IN_FLIGHT: usize = 4;
+
+/// Counts a request in flight until dropped (also when its connection is dropped).
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Counts the request against its method's quota and the cabinet's requests in
+/// flight; beyond either it answers 420. Every answer
 /// carries `X-RateLimit-Resource-Limit`, `-Remaining` and `-Until` (the window's end,
 /// an RFC 822 date), as Yandex's do.
 async fn count_quota(State(quotas): State<Arc<Quotas>>, request: Request, next: Next) -> Response {
@@ -323,7 +339,19 @@ async fn count_quota(State(quotas): State<Arc<Quotas>>, request: Request, next: 
         .unwrap_or(end);
         (until, limit - *count, allowed)
     };
-    let mut response = if allowed {
+    let _in_flight = InFlight(&quotas.in_flight);
+    let parallel = quotas
+        .in_flight
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        + 1;
+    let mut response = if parallel > MAX_IN_FLIGHT {
+        let status = StatusCode::from_u16(420).expect("420 is a valid status");
+        error(
+            status,
+            "LIMIT_EXCEEDED",
+            "more than 4 requests of this cabinet in flight",
+        )
+    } else if allowed {
         next.run(request).await
     } else {
         let status = StatusCode::from_u16(420).expect("420 is a valid status");

@@ -5,6 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use futures::StreamExt as _;
 use marketplace_mock::{Api, MockConfig, MockMarketplace, YandexQuotas};
 use reqwest::Method;
 
@@ -94,4 +95,58 @@ async fn documented_quotas_by_default() {
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn more_than_four_requests_in_flight_get_420() {
+    // Without the journal, which reads each body before the API sees the request,
+    // a slow body keeps its request in flight at the API.
+    let mock = MockMarketplace::start(MockConfig {
+        journal_capacity: 0,
+        ..common::config()
+    })
+    .await
+    .unwrap();
+    let y = mock.yandex();
+    let url = format!("{}/v2/businesses/{}/chats", y.base_url, y.business_id);
+    let http = reqwest::Client::new();
+    // Four requests whose bodies take half a second to arrive hold the four slots.
+    let slow: Vec<_> = (0..4)
+        .map(|_| {
+            let body = futures::stream::iter([Ok::<_, std::io::Error>("{")]).chain(
+                futures::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    Ok("}")
+                }),
+            );
+            http.post(&url)
+                .header("api-key", &y.api_key)
+                .header("content-type", "application/json")
+                .body(reqwest::Body::wrap_stream(body))
+                .send()
+        })
+        .collect();
+    let slow = tokio::spawn(futures::future::join_all(slow));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ym = common::checked(&mock, "yandex-market-chats");
+    let fifth = ym
+        .send(
+            Method::POST,
+            &format!("/v2/businesses/{}/chats", y.business_id),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(fifth.status, 420);
+    for answer in slow.await.unwrap() {
+        assert_eq!(answer.unwrap().status(), 200);
+    }
+    // Once they are answered, the cabinet has its slots back.
+    let after = ym
+        .send(
+            Method::POST,
+            &format!("/v2/businesses/{}/chats", y.business_id),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(after.status, 200);
 }
