@@ -1,5 +1,6 @@
 //! Admin calls, through the library and over HTTP under [`PREFIX`] on every API's
-//! server: the journal, and buyers acting (writing a message, opening a chat).
+//! server: the journal, buyers acting (writing a message, opening a chat), and the
+//! API's faults.
 
 use std::sync::Arc;
 
@@ -11,7 +12,10 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use std::time::Duration;
+
 use crate::Api;
+use crate::faults::{FaultState, Faults, Latency};
 use crate::http_util::json;
 use crate::journal::Journal;
 
@@ -46,6 +50,48 @@ struct Admin {
     api: Api,
     journal: Arc<Journal>,
     buyer: Option<Arc<dyn Buyer>>,
+    faults: Arc<FaultState>,
+}
+
+/// The body of `PUT /__mock/faults`: [`Faults`] with durations in milliseconds
+/// (`latency_ms`: one number, or `[low, high]` for a uniform draw).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultsRequest {
+    #[serde(default)]
+    latency_ms: Option<LatencyMs>,
+    #[serde(default)]
+    error_percent: u8,
+    #[serde(default)]
+    reset_percent: u8,
+    #[serde(default)]
+    stall_percent: u8,
+    #[serde(default)]
+    outage: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LatencyMs {
+    Fixed(u64),
+    Uniform([u64; 2]),
+}
+
+impl From<FaultsRequest> for Faults {
+    fn from(r: FaultsRequest) -> Self {
+        let ms = Duration::from_millis;
+        Faults {
+            latency: match r.latency_ms {
+                None => Latency::None,
+                Some(LatencyMs::Fixed(at)) => Latency::Fixed(ms(at)),
+                Some(LatencyMs::Uniform([low, high])) => Latency::Uniform(ms(low), ms(high)),
+            },
+            error_percent: r.error_percent,
+            reset_percent: r.reset_percent,
+            stall_percent: r.stall_percent,
+            outage: r.outage,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -75,7 +121,12 @@ fn refused(status: StatusCode, error: impl ToString) -> Response {
 }
 
 /// The admin routes of one API's server.
-pub(crate) fn router(api: Api, journal: Arc<Journal>, buyer: Option<Arc<dyn Buyer>>) -> Router {
+pub(crate) fn router(
+    api: Api,
+    journal: Arc<Journal>,
+    buyer: Option<Arc<dyn Buyer>>,
+    faults: Arc<FaultState>,
+) -> Router {
     Router::new()
         .route(
             &format!("{PREFIX}/journal"),
@@ -83,11 +134,24 @@ pub(crate) fn router(api: Api, journal: Arc<Journal>, buyer: Option<Arc<dyn Buye
         )
         .route(&format!("{PREFIX}/buyer/messages"), post(buyer_writes))
         .route(&format!("{PREFIX}/buyer/chats"), post(buyer_opens))
+        .route(&format!("{PREFIX}/faults"), axum::routing::put(set_faults))
         .with_state(Admin {
             api,
             journal,
             buyer,
+            faults,
         })
+}
+
+/// Sets this API's faults (an empty object ends them).
+async fn set_faults(State(admin): State<Admin>, body: Bytes) -> Response {
+    match serde_json::from_slice::<FaultsRequest>(&body) {
+        Ok(request) => {
+            admin.faults.set(request.into());
+            crate::http_util::empty(StatusCode::NO_CONTENT)
+        }
+        Err(e) => refused(StatusCode::BAD_REQUEST, e),
+    }
 }
 
 async fn read_journal(State(admin): State<Admin>) -> Response {

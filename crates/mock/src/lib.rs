@@ -207,7 +207,7 @@ impl MockMarketplace {
             // refused and unrouted requests too), the faults, then the API.
             let router = Router::new()
                 .merge(router)
-                .merge(admin::router(api, journal.clone(), buyer))
+                .merge(admin::router(api, journal.clone(), buyer, fault.clone()))
                 .layer(middleware::from_fn_with_state(fault, faults::inject))
                 .layer(middleware::from_fn_with_state(
                     (api, journal.clone()),

@@ -139,6 +139,9 @@ async fn main() -> std::io::Result<()> {
     println!(
         "  POST {ADMIN_PREFIX}/buyer/messages {{\"thread\", \"text\"}}, POST {ADMIN_PREFIX}/buyer/chats {{\"order\"?, \"text\"}}"
     );
+    println!(
+        "  PUT {ADMIN_PREFIX}/faults {{\"latency_ms\"?, \"error_percent\"?, \"reset_percent\"?, \"stall_percent\"?, \"outage\"?}}"
+    );
     println!("Serving until Ctrl-C.");
     // The default SIGINT action ends the process; nothing needs flushing, so no
     // signal handler (and no tokio `signal` feature) is needed.

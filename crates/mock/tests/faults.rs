@@ -210,3 +210,48 @@ async fn added_latency_fixed_and_drawn() {
         assert!(started.elapsed() >= Duration::from_millis(100));
     }
 }
+
+#[tokio::test]
+async fn faults_over_http() {
+    let mock = common::small_mock().await;
+    let http = reqwest::Client::new();
+    let admin = format!(
+        "{}{}/faults",
+        mock.metro().message_center_url,
+        marketplace_mock::ADMIN_PREFIX
+    );
+    let put = |body: serde_json::Value| http.put(&admin).json(&body).send();
+    assert_eq!(
+        put(serde_json::json!({"outage": true}))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let mc = common::checked(&mock, "metro-message-center");
+    let down = mc.send(Method::GET, "/openapi/v1/chats/unseen", None).await;
+    assert_eq!(down.status, 503);
+    assert_eq!(down.body.unwrap()["status"], "error");
+    // Admin calls are not subject to the faults they set.
+    assert_eq!(
+        put(serde_json::json!({"latency_ms": [10, 20]}))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        mc.send(Method::GET, "/openapi/v1/chats/unseen", None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        put(serde_json::json!({"outrage": true}))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(put(serde_json::json!({})).await.unwrap().status(), 204);
+}
