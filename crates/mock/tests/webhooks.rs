@@ -1,0 +1,168 @@
+//! Pushed webhooks, end to end into receivers built with `marketplace-webhooks`:
+//! METRO's signed `test_connection` on subscribe, and Yandex Market notifications
+//! when a buyer acts (retried with backoff, several receivers round-robin).
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use marketplace_mock::{Api, MetroDeliverySigning, MockConfig, MockMarketplace, Webhooks};
+use marketplace_webhooks::{HandlerError, axum as hooks, yandex};
+use reqwest::Method;
+use serde_json::json;
+
+type Received = Arc<Mutex<Vec<yandex::Notification>>>;
+
+/// A Yandex notification receiver on loopback that fails its first `failures`
+/// deliveries (500); returns its base URL and what it was handed.
+async fn yandex_receiver(failures: usize) -> (String, Received) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/yandex-market", listener.local_addr().unwrap());
+    let received: Received = Arc::default();
+    let log = received.clone();
+    let left = Arc::new(Mutex::new(failures));
+    let receiver = yandex::YandexReceiver::new("mock-test", "1.0.0").unwrap();
+    let app = axum::Router::new().nest(
+        "/yandex-market",
+        hooks::yandex_router(receiver, move |n: yandex::Notification| {
+            let (log, left) = (log.clone(), left.clone());
+            async move {
+                let mut left = left.lock().unwrap();
+                if *left > 0 {
+                    *left -= 1;
+                    return Err(HandlerError::from("not now"));
+                }
+                log.lock().unwrap().push(n);
+                Ok::<(), HandlerError>(())
+            }
+        }),
+    );
+    tokio::spawn(hooks::serve(listener, app, hooks::ServeLimits::default()));
+    (base, received)
+}
+
+async fn wait_for(received: &Received, count: usize) {
+    for _ in 0..100 {
+        if received.lock().unwrap().len() >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{} of {count} notifications arrived",
+        received.lock().unwrap().len()
+    );
+}
+
+#[tokio::test]
+async fn yandex_notifications_reach_receivers_once_round_robin_with_retries() {
+    let (first, first_received) = yandex_receiver(1).await; // fails once: retried
+    let (second, second_received) = yandex_receiver(0).await;
+    let mock = MockMarketplace::start(MockConfig {
+        webhooks: Webhooks {
+            yandex_notification_urls: vec![first, second],
+            retries: 3,
+            backoff: Duration::from_millis(50),
+        },
+        ..common::config()
+    })
+    .await
+    .unwrap();
+    let business_id = mock.yandex().business_id;
+
+    // A message in chat 1 goes to the first receiver (after one retry) ...
+    let done = mock
+        .buyer_writes(Api::YandexMarketChats, "1", "Где мой заказ?")
+        .unwrap();
+    wait_for(&first_received, 1).await;
+    match &first_received.lock().unwrap()[0] {
+        yandex::Notification::ChatMessageSent(n) => {
+            assert_eq!(
+                (n.chat_id, n.message_id.as_str()),
+                (1, done.message.as_str())
+            );
+            assert_eq!(n.business_id.0.get(), business_id);
+        }
+        other => panic!("{other:?}"),
+    }
+    // ... a new chat's two notifications to the second, then the first again.
+    let opened = mock
+        .buyer_opens_chat(Api::YandexMarketChats, None, "Здравствуйте")
+        .unwrap();
+    wait_for(&second_received, 1).await;
+    wait_for(&first_received, 2).await;
+    let chat_id: i64 = opened.thread.parse().unwrap();
+    assert!(
+        matches!(&second_received.lock().unwrap()[0], yandex::Notification::ChatCreated(n) if n.chat_id == chat_id)
+    );
+    assert!(
+        matches!(&first_received.lock().unwrap()[1], yandex::Notification::ChatMessageSent(n) if n.chat_id == chat_id)
+    );
+    // Each was handed over once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        first_received.lock().unwrap().len() + second_received.lock().unwrap().len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn metro_subscribing_delivers_a_signed_test_connection() {
+    let mock = common::small_mock().await;
+    let ms = common::checked(&mock, "metro-subscriptions");
+    let (url, received) = common::metro_receiver(&mock).await;
+    let create = json!({"url": url, "event": "order_created", "fallbackEmail": "ops@shop.example.com", "isActive": true});
+    let created = ms
+        .send(
+            Method::POST,
+            "/openapi/v1/subscriptions",
+            Some(create.clone()),
+        )
+        .await;
+    // Created: the receiver verified the signature (over its own URL, with the
+    // seller's key pair) and answered `200 {"status":"OK"}`; it answers
+    // `test_connection` itself, without handing it to the application.
+    assert_eq!(created.status, 201);
+    assert!(received.lock().unwrap().is_empty());
+
+    // A URL that does not answer as METRO requires is refused, as METRO does.
+    let mut dead = create.clone();
+    dead["url"] = json!("http://127.0.0.1:9/metro-markets/events");
+    let refused = ms
+        .send(Method::POST, "/openapi/v1/subscriptions", Some(dead))
+        .await;
+    assert_eq!(refused.status, 412);
+    assert_eq!(
+        refused.body.unwrap()["invalidParams"][0]["reason"],
+        "Server response is not valid"
+    );
+
+    // A receiver with another key pair rejects the signature: refused too.
+    let mut config = common::config();
+    config.seed = 99;
+    let stranger = MockMarketplace::start(config).await.unwrap();
+    let refused = common::checked(&stranger, "metro-subscriptions")
+        .send(Method::POST, "/openapi/v1/subscriptions", Some(create))
+        .await;
+    assert_eq!(refused.status, 412, "signed with another seller's key");
+}
+
+#[tokio::test]
+async fn metro_delivery_signing_alternative() {
+    // If METRO does not sign deliveries, the SDK receiver's default scheme refuses
+    // them, and subscribing fails: the assumption is visible, not silently proved.
+    let mut config = common::config();
+    config.unconfirmed.metro_delivery_signing = MetroDeliverySigning::Unsigned;
+    let mock = MockMarketplace::start(config).await.unwrap();
+    let (url, received) = common::metro_receiver(&mock).await;
+    let refused = common::checked(&mock, "metro-subscriptions")
+        .send(
+            Method::POST,
+            "/openapi/v1/subscriptions",
+            Some(json!({"url": url, "event": "order_created", "fallbackEmail": "ops@shop.example.com", "isActive": true})),
+        )
+        .await;
+    assert_eq!(refused.status, 412);
+    assert!(received.lock().unwrap().is_empty());
+}
