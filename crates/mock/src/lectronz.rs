@@ -24,8 +24,8 @@ use crate::http_util::{
 };
 use crate::rng::Rng;
 
-/// The path prefix of the API on the host. Lectronz's documents write their paths as
-/// `/api/v1/messages…`; the client's base URL carries the prefix today.
+/// The path prefix of the API on the host. Lectronz's documents (and the spec's
+/// paths) write their paths as `/api/v1/messages…`.
 pub const API_PREFIX: &str = "/api/v1";
 
 /// The page size when `limit` is absent (Lectronz: "at most 20 objects by default").
@@ -34,12 +34,12 @@ const DEFAULT_LIMIT: i64 = 20;
 /// Where the mock serves Lectronz, and the credential it accepts.
 #[derive(Clone, Debug)]
 pub struct LectronzAccess {
-    /// The bare host, `http://127.0.0.1:<port>`; the API is under
-    /// [`LECTRONZ_API_PREFIX`](crate::LECTRONZ_API_PREFIX).
-    pub host: String,
-    /// `host` + `/api/v1`: the base URL `marketplace_lectronz::ClientBuilder::base_url`
-    /// takes today.
+    /// The bare host, `http://127.0.0.1:<port>`: the base URL
+    /// `marketplace_lectronz::ClientBuilder::base_url` takes, like every client's.
     pub base_url: String,
+    /// `base_url` + [`LECTRONZ_API_PREFIX`](crate::LECTRONZ_API_PREFIX): where the
+    /// documents' paths (`/messages…`) are, for raw HTTP.
+    pub api_url: String,
     /// The store owner's API key (`Authorization: Bearer`).
     pub api_key: String,
 }
@@ -113,8 +113,8 @@ impl Buyer for Customers {
 pub(crate) fn start(config: &MockConfig, host: &str) -> (LectronzAccess, Router, Customers) {
     let world = Arc::new(Mutex::new(generate(config, host)));
     let access = LectronzAccess {
-        host: host.to_owned(),
-        base_url: format!("{host}{API_PREFIX}"),
+        base_url: host.to_owned(),
+        api_url: format!("{host}{API_PREFIX}"),
         api_key: format!("mock-lectronz-key-{}", config.seed),
     };
     let api = Router::new()

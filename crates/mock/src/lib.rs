@@ -26,7 +26,7 @@
 //! let mock = MockMarketplace::start(MockConfig { threads: 3, ..MockConfig::default() }).await?;
 //! let lectronz = mock.lectronz();
 //! assert!(lectronz.base_url.starts_with("http://127.0.0.1:"));
-//! assert_eq!(lectronz.base_url, format!("{}/api/v1", lectronz.host));
+//! assert_eq!(lectronz.api_url, format!("{}/api/v1", lectronz.base_url));
 //!
 //! let client = marketplace_lectronz::Client::builder(&lectronz.api_key)
 //!     .base_url(&lectronz.base_url)
@@ -296,7 +296,7 @@ impl MockMarketplace {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let mock = MockMarketplace::start(MockConfig::default()).await.unwrap();
-    /// let url = format!("{}/messages?limit=1", mock.lectronz().base_url);
+    /// let url = format!("{}/messages?limit=1", mock.lectronz().api_url);
     /// reqwest::get(url).await.unwrap(); // no credentials: 401, journaled all the same
     /// let entry = &mock.journal_of(Api::Lectronz)[0];
     /// assert_eq!((entry.request_line().as_str(), entry.status), ("GET /api/v1/messages?limit=1", 401));

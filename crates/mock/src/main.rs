@@ -113,8 +113,8 @@ async fn main() -> std::io::Result<()> {
     let lectronz = mock.lectronz();
     println!("Lectronz");
     println!(
-        "  base URL:  {}  (host {})",
-        lectronz.base_url, lectronz.host
+        "  base URL:  {}  (API at {})",
+        lectronz.base_url, lectronz.api_url
     );
     println!("  API key:   {}", lectronz.api_key);
     let skyhub = mock.skyhub();

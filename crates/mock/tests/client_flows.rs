@@ -72,7 +72,7 @@ async fn lectronz_list_get_mark_read_reply() -> Result<(), Error> {
 
 #[tokio::test]
 async fn skyhub_tickets_chats_reply_read() -> Result<(), Error> {
-    use marketplace_skyhub_sac::{TicketFilter, types};
+    use marketplace_skyhub_sac::types;
     let mock = common::small_mock().await;
     let access = mock.skyhub();
     let client = marketplace_skyhub_sac::Client::builder(
@@ -87,8 +87,10 @@ async fn skyhub_tickets_chats_reply_read() -> Result<(), Error> {
 
     // The crate-doc example.
     let mut replied = Vec::new();
-    let unread = client.tickets(TicketFilter::default().status(types::SellerStatus::Unread));
-    futures::pin_mut!(unread);
+    let mut unread = client
+        .list_tickets()
+        .status(types::SellerStatus::Unread)
+        .by_item();
     while let Some(ticket) = unread.try_next().await? {
         for chat in client.chats(&ticket.code).await? {
             if chat.parts != types::ChatParts::CustomerSeller {
@@ -151,7 +153,9 @@ async fn skyhub_tickets_chats_reply_read() -> Result<(), Error> {
 
     // Nothing is unread any more, and each chat shows the reply, answering the buyer.
     let still_unread: Vec<_> = client
-        .tickets(TicketFilter::default().status(types::SellerStatus::Unread))
+        .list_tickets()
+        .status(types::SellerStatus::Unread)
+        .by_item()
         .try_collect()
         .await?;
     assert!(still_unread.is_empty(), "{still_unread:?}");
@@ -190,11 +194,16 @@ async fn yandex_chats_history_send_create() -> Result<(), Error> {
     };
     let mut answered = Vec::new();
     let b = format!("/v2/businesses/{business_id}");
-    let chats = client.chats(business_id, waiting.clone(), 20);
-    futures::pin_mut!(chats);
+    let mut chats = client
+        .get_chats()
+        .business_id(business_id)
+        .limit(20)
+        .body(waiting.clone())
+        .by_item();
     while let Some(chat) = chats.try_next().await? {
-        let history = client.chat_history(business_id, chat.chat_id, Default::default(), 100);
-        let messages: Vec<types::ChatMessage> = history.try_collect().await?;
+        let messages: Vec<types::ChatMessage> = history(&client, business_id, chat.chat_id)
+            .try_collect()
+            .await?;
         let history = mock.journal_of(Api::YandexMarketChats).pop().unwrap();
         assert_eq!(
             history.request_line(),
@@ -217,8 +226,7 @@ async fn yandex_chats_history_send_create() -> Result<(), Error> {
 
     // Each answer is the newest message, and nothing waits for the store any more.
     for (chat_id, before) in &answered {
-        let messages: Vec<types::ChatMessage> = client
-            .chat_history(business_id, *chat_id, Default::default(), 100)
+        let messages: Vec<types::ChatMessage> = history(&client, business_id, *chat_id)
             .try_collect()
             .await?;
         assert_eq!(messages.len(), before + 1);
@@ -246,17 +254,22 @@ async fn yandex_chats_history_send_create() -> Result<(), Error> {
             .await?;
         assert_eq!(one.into_inner().result.as_ref(), Some(last));
     }
-    let still: Vec<_> = client.chats(business_id, waiting, 20).try_collect().await?;
+    let still: Vec<_> = client
+        .get_chats()
+        .business_id(business_id)
+        .limit(20)
+        .body(waiting)
+        .by_item()
+        .try_collect()
+        .await?;
     assert!(still.is_empty(), "{still:?}");
 
     // A file, through the hand-written multipart method, shows as a payload.
     let (chat_id, _) = answered[0];
     let file = ChatFile::new("invoice.pdf", vec![7u8; 1234]);
     client.send_file_to_chat(business_id, chat_id, file).await?;
-    let messages: Vec<types::ChatMessage> = client
-        .chat_history(business_id, chat_id, Default::default(), 100)
-        .try_collect()
-        .await?;
+    let messages: Vec<types::ChatMessage> =
+        history(&client, business_id, chat_id).try_collect().await?;
     let payload = &messages.last().unwrap().payload.as_ref().unwrap()[0];
     assert_eq!((payload.name.as_str(), payload.size), ("invoice.pdf", 1234));
 
@@ -265,17 +278,17 @@ async fn yandex_chats_history_send_create() -> Result<(), Error> {
     let mut opened = None;
     for order in 50_000_000..50_000_020u64 {
         let existing: Vec<_> = client
-            .chats(
-                business_id,
-                types::GetChatsRequest {
-                    contexts: Some(vec![types::ChatContext {
-                        type_: types::ChatContextIdentifiableType::Order,
-                        id: order.try_into().unwrap(),
-                    }]),
-                    ..Default::default()
-                },
-                20,
-            )
+            .get_chats()
+            .business_id(business_id)
+            .limit(20)
+            .body(types::GetChatsRequest {
+                contexts: Some(vec![types::ChatContext {
+                    type_: types::ChatContextIdentifiableType::Order,
+                    id: order.try_into().unwrap(),
+                }]),
+                ..Default::default()
+            })
+            .by_item()
             .try_collect()
             .await?;
         if existing.is_empty() {
@@ -327,8 +340,7 @@ async fn metro_unseen_chats_messages_upload_send_create() -> Result<(), Error> {
     let to_answer = unseen.data.count;
     assert!(to_answer > 0, "the default world has unseen chats");
     let mut answered = Vec::new();
-    let chats = client.chats(50.try_into().unwrap(), |list| list);
-    futures::pin_mut!(chats);
+    let mut chats = client.list_chats().limit(50u64).by_item();
     while let Some(chat) = chats.try_next().await? {
         if chat.is_seen {
             continue;
@@ -489,6 +501,22 @@ async fn metro_subscriptions_create_list_update_delete() -> Result<(), Error> {
         .send()
         .await;
     // `Error::from` holds whichever error type `send` returns.
-    assert!(Error::from(gone.unwrap_err()).is_not_found());
+    assert!(gone.unwrap_err().is_not_found());
     Ok(())
+}
+
+/// A Yandex chat's whole history, 100 messages a request, oldest first.
+fn history(
+    client: &marketplace_yandex_market_chats::Client,
+    business_id: u64,
+    chat_id: impl TryInto<std::num::NonZeroU64>,
+) -> marketplace_runtime::pagination::Items<'_, marketplace_yandex_market_chats::types::ChatMessage>
+{
+    client
+        .get_chat_history()
+        .business_id(business_id)
+        .chat_id(chat_id)
+        .limit(100)
+        .body(marketplace_yandex_market_chats::types::GetChatHistoryRequest::default())
+        .by_item()
 }

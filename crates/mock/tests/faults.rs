@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use marketplace_mock::{Api, Faults, Latency, MockConfig, MockMarketplace};
-use marketplace_runtime::{Error, RetryPolicy};
+use marketplace_runtime::RetryPolicy;
 use reqwest::Method;
 
 fn lectronz(mock: &MockMarketplace) -> marketplace_lectronz::Client {
@@ -129,14 +129,12 @@ async fn connection_resets() {
             ..Faults::default()
         },
     );
-    let err = Error::from(
-        lectronz(&mock)
-            .get_message()
-            .id(1)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = lectronz(&mock)
+        .get_message()
+        .id(1)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), None, "no answer at all: {err}");
     assert!(!err.is_timeout(), "{err}");
     // Recorded, without a status.
@@ -161,7 +159,7 @@ async fn stalled_bodies() {
         },
     );
     // The status and headers arrive; the body never ends.
-    let url = format!("{}/messages/1", mock.lectronz().base_url);
+    let url = format!("{}/messages/1", mock.lectronz().api_url);
     let response = reqwest::Client::new()
         .get(&url)
         .bearer_auth(&mock.lectronz().api_key)
@@ -172,14 +170,12 @@ async fn stalled_bodies() {
     let body = tokio::time::timeout(Duration::from_millis(500), response.bytes()).await;
     assert!(body.is_err(), "the body stalls");
     // The SDK reads the body within its timeout and reports a timeout.
-    let err = Error::from(
-        lectronz(&mock)
-            .get_message()
-            .id(1)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = lectronz(&mock)
+        .get_message()
+        .id(1)
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_timeout(), "{err}");
 }
 

@@ -34,7 +34,7 @@ async fn the_journal_is_a_bounded_ring_readable_over_http() {
     );
 
     // Over HTTP: the same entries (admin calls themselves are not journaled).
-    let url = format!("{}{ADMIN_PREFIX}/journal", mock.lectronz().host);
+    let url = format!("{}{ADMIN_PREFIX}/journal", mock.lectronz().base_url);
     let http = reqwest::Client::new();
     let served: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(

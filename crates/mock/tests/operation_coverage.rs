@@ -83,7 +83,7 @@ async fn an_unknown_route_is_reported_unrouted() {
     let mock = common::small_mock().await;
     let http = reqwest::Client::new();
     for url in [
-        format!("{}/orders", mock.lectronz().base_url),
+        format!("{}/orders", mock.lectronz().api_url),
         format!("{}/sac/x/y/z", mock.skyhub().base_url),
         format!("{}/v2/businesses/1/orders", mock.yandex().base_url),
         format!("{}/openapi/v1/orders", mock.metro().message_center_url),
@@ -93,7 +93,7 @@ async fn an_unknown_route_is_reported_unrouted() {
         assert!(response.headers().contains_key(UNROUTED_HEADER));
     }
     let response = http
-        .delete(format!("{}/messages/1", mock.lectronz().base_url))
+        .delete(format!("{}/messages/1", mock.lectronz().api_url))
         .send()
         .await
         .unwrap();

@@ -24,7 +24,9 @@ async fn lectronz_offset_limit_with_total_over_10_000_messages() -> Result<(), E
         .base_url(&access.base_url)
         .build()?;
     let all: Vec<_> = client
-        .messages(100.try_into().unwrap())
+        .list_messages()
+        .limit(100u64)
+        .by_item()
         .try_collect()
         .await?;
     assert_eq!(all.len(), 10_000);
@@ -61,7 +63,7 @@ async fn lectronz_offset_limit_with_total_over_10_000_messages() -> Result<(), E
 
 #[tokio::test]
 async fn skyhub_cursor_url_over_10_000_tickets() -> Result<(), Error> {
-    use marketplace_skyhub_sac::{TicketFilter, types};
+    use marketplace_skyhub_sac::types;
     let mock = MockMarketplace::start(MockConfig {
         threads: 10_000,
         messages_per_thread: 2,
@@ -78,17 +80,16 @@ async fn skyhub_cursor_url_over_10_000_tickets() -> Result<(), Error> {
     .base_url(&access.base_url)
     .rate_limit(RateLimit::per_second(1_000_000.0))
     .build()?;
-    let all: Vec<_> = client
-        .tickets(TicketFilter::default())
-        .try_collect()
-        .await?;
+    let all: Vec<_> = client.list_tickets().by_item().try_collect().await?;
     assert_eq!(all.len(), 10_000);
     let codes: HashSet<&str> = all.iter().map(|t| t.code.as_str()).collect();
     assert_eq!(codes.len(), 10_000, "no ticket twice");
 
     // A filtered walk finds exactly the tickets the unfiltered one shows with it.
     let archived: Vec<_> = client
-        .tickets(TicketFilter::default().status(types::SellerStatus::Archived))
+        .list_tickets()
+        .status(types::SellerStatus::Archived)
+        .by_item()
         .try_collect()
         .await?;
     let expected: Vec<_> = all
@@ -157,7 +158,11 @@ async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<()
         .base_url(&access.base_url)
         .build()?;
     let chats: Vec<_> = client
-        .chats(access.business_id, types::GetChatsRequest::default(), 20)
+        .get_chats()
+        .business_id(access.business_id)
+        .limit(20)
+        .body(types::GetChatsRequest::default())
+        .by_item()
         .try_collect()
         .await?;
     assert!(chats.len() >= 10_000, "{}", chats.len());
@@ -193,7 +198,12 @@ async fn yandex_page_tokens_over_10_000_chats_and_10_000_messages() -> Result<()
         .base_url(&access.base_url)
         .build()?;
     let messages: Vec<_> = client
-        .chat_history(access.business_id, 1u64, Default::default(), 100)
+        .get_chat_history()
+        .business_id(access.business_id)
+        .chat_id(1)
+        .limit(100)
+        .body(types::GetChatHistoryRequest::default())
+        .by_item()
         .try_collect()
         .await?;
     assert_eq!(messages.len(), 10_000);
@@ -259,7 +269,9 @@ async fn metro_offset_limit_with_total_over_10_000_chats() -> Result<(), Error> 
     let total = client.list_chats().limit(1u64).send().await?.metadata.total;
     assert!(total >= 10_000, "{total}");
     let all: Vec<_> = client
-        .chats(100.try_into().unwrap(), |list| list)
+        .list_chats()
+        .limit(100u64)
+        .by_item()
         .try_collect()
         .await?;
     assert_eq!(all.len() as i64, total);
@@ -267,7 +279,10 @@ async fn metro_offset_limit_with_total_over_10_000_chats() -> Result<(), Error> 
     assert_eq!(ids.len(), all.len(), "no chat twice");
     // A filtered walk (unseen chats) agrees with the total METRO reports for it.
     let unseen: Vec<_> = client
-        .chats(100.try_into().unwrap(), |list| list.filters_is_seen(false))
+        .list_chats()
+        .limit(100u64)
+        .filters_is_seen(false)
+        .by_item()
         .try_collect()
         .await?;
     assert_eq!(unseen.len(), all.iter().filter(|c| !c.is_seen).count());

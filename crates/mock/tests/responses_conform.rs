@@ -245,7 +245,11 @@ async fn the_same_seed_builds_the_same_world() {
                 .body
                 .unwrap();
             // Links name the host, whose port differs between runs.
-            seen.push(message.to_string().replace(&mock.lectronz().host, "HOST"));
+            seen.push(
+                message
+                    .to_string()
+                    .replace(&mock.lectronz().base_url, "HOST"),
+            );
         }
         seen.push(list.to_string());
         let tickets = sk.send(Method::GET, "/sac", None).await.body.unwrap();
