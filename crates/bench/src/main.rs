@@ -423,7 +423,7 @@ fn decode_row<S: serde::de::DeserializeOwned, H: serde::de::DeserializeOwned>(
 fn paging_report() -> String {
     let exe = std::env::current_exe().expect("current exe");
     let mut out = String::from(
-        "\n## Paging at scale (Client::messages stream, 100 items per page)\n\n\
+        "\n## Paging at scale (`list_messages().by_item()` stream, 100 items per page)\n\n\
          | items | pages | wall time | items/s | peak RSS |\n|---|---|---|---|---|\n",
     );
     for items in [10_000usize, 100_000] {
