@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod expand;
 
 /// How `check` (`update`: `"no"`) and `generate` (`"always"`) run insta. Besides
 /// `INSTA_UPDATE`, `INSTA_FORCE_PASS=1`: insta still prints each mismatch's diff but

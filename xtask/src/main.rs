@@ -1,4 +1,4 @@
-//! `cargo xtask generate` | `check` | `diff` | `bench` | `mock`
+//! `cargo xtask generate` | `check` | `diff` | `bench` | `expand` | `mock`
 //!
 //! `check` and `generate` run the same checks in two stages ([`xtask::check`]): the
 //! spec stage in this process (house rules, generation, API-surface snapshots, the
@@ -26,6 +26,8 @@ commands:
              Markdown report with the API-surface diff; see `cargo xtask diff --help`
   bench      run the benchmarks in release mode and write BENCHMARKS.md
              (--build-cost also times a cold and an incremental workspace build)
+  expand     write each client's generated code, formatted, to target/expanded/<spec>.rs
+             (`cargo xtask expand lectronz` for one) to read it; nothing is committed
   mock       run the embedded mock marketplace (`cargo run -p marketplace-mock`);
              arguments after `mock` go to it, e.g. `cargo xtask mock --threads 1000 --seed 7`";
 
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some("expand") => return expand(std::env::args().skip(2).collect()),
         // A separate process: xtask never links a client crate (see `check`).
         Some("mock") => return mock(std::env::args().skip(2)),
         Some("-h" | "--help" | "help") => {
@@ -148,6 +151,24 @@ fn mock(args: impl Iterator<Item = String>) -> ExitCode {
         Ok(status) => ExitCode::from(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1)),
         Err(e) => {
             eprintln!("error: cannot run `cargo run -p marketplace-mock`: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask expand [<spec>…]`: see [`xtask::expand`].
+fn expand(specs: Vec<String>) -> ExitCode {
+    let root = workspace_root();
+    let out = xtask::expand::output_dir(&root);
+    match xtask::expand::expand(&root, &specs, &out) {
+        Ok(written) => {
+            for path in written {
+                println!("{}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
