@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use marketplace_codegen::pagination::EXTENSION as PAGINATION;
 use marketplace_codegen::spec::{IDEMPOTENT, follow, schema_name};
 use openapiv3::{MediaType, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, StatusCode};
 
@@ -252,6 +253,42 @@ fn operation<'a>(
             "no longer declared `x-idempotent`: retried only when the request never reached the server",
             None,
         ),
+        _ => {}
+    }
+    match (
+        old.op.extensions.get(PAGINATION),
+        new.op.extensions.get(PAGINATION),
+    ) {
+        (None, Some(_)) => out.push(
+            Class::NonBreaking,
+            "operation-paging",
+            id,
+            "now pages (`x-pagination`): its builder gains `by_page()` and `by_item()`",
+            None,
+        ),
+        (Some(_), None) => out.push(
+            Class::Breaking,
+            "operation-paging",
+            id,
+            "no longer pages: `by_page()` and `by_item()` are gone from its builder",
+            None,
+        ),
+        (Some(before), Some(after)) if before != after => {
+            // The streamed item type follows `items`; the rest changes only how
+            // pages are fetched and when the stream stops.
+            let (class, message) = if before.get("items") == after.get("items") {
+                (
+                    Class::NonBreaking,
+                    "pages differently (`x-pagination` changed, same items): the streams keep their type",
+                )
+            } else {
+                (
+                    Class::Breaking,
+                    "streams other items (`x-pagination` `items` changed): `by_item()` may yield another type",
+                )
+            };
+            out.push(class, "operation-paging", id, message, None);
+        }
         _ => {}
     }
     let mut walk = Walk::new(old_api, new_api, id, out);
