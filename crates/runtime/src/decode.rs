@@ -144,11 +144,33 @@ impl Failure {
 /// and report only "did not match any variant"; the generator replaces that derive
 /// with this:
 ///
-/// ```ignore
-/// Untagged::read(deserializer, "Chats")?
-///     .variant(Self::Chat)
-///     .variant(Self::List)
-///     .finish()
+/// ```
+/// use marketplace_runtime::decode::{Untagged, decode};
+///
+/// #[derive(Debug, PartialEq, serde::Deserialize)]
+/// struct Chat {
+///     id: u64,
+/// }
+///
+/// #[derive(Debug, PartialEq)]
+/// enum Chats {
+///     One(Chat),
+///     List(Vec<Chat>),
+/// }
+///
+/// impl<'de> serde::Deserialize<'de> for Chats {
+///     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+///         Untagged::read(deserializer, "Chats")?
+///             .variant(Chats::One)
+///             .variant(Chats::List)
+///             .finish()
+///     }
+/// }
+///
+/// assert_eq!(decode::<Chats>(br#"{"id":1}"#), Ok(Chats::One(Chat { id: 1 })));
+/// // A field error keeps its path instead of "did not match any variant".
+/// let error = decode::<Chats>(br#"[{"id":1},{"id":"two"}]"#).unwrap_err();
+/// assert!(error.contains("[1].id"), "{error}");
 /// ```
 ///
 /// The first variant that decodes wins, as with serde. If none does, the failure
