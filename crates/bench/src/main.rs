@@ -6,6 +6,7 @@
 //! marketplace-bench all            every benchmark; Markdown report on stdout
 //! marketplace-bench paging <N>     (used by `all`) sync N items, print wall time and peak RSS
 //! marketplace-bench signing        the METRO signing table alone
+//! marketplace-bench mock           the mock marketplace's rows alone (needs MARKETPLACE_MOCK_BIN)
 //! marketplace-bench calls <sdk|hand> <get|post> <N> [<callers>]
 //!                                  N Lectronz calls from concurrent callers, for profilers
 //! ```
@@ -14,6 +15,7 @@
 #[allow(dead_code)]
 mod baseline;
 mod metro;
+mod mock;
 mod server;
 
 use std::collections::HashMap;
@@ -54,6 +56,7 @@ fn main() {
             runtime.block_on(calls(sdk, post, n, concurrency));
         }
         Some("signing") => print!("{}", metro::signing()),
+        Some("mock") => print!("{}", runtime.block_on(mock::report())),
         Some("paging") => {
             let items = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
             let (wall, rss_kb) = runtime.block_on(paging(items));
@@ -61,7 +64,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: marketplace-bench all | signing | paging <items> | calls <sdk|hand> <get|post> <n> [<callers>]"
+                "usage: marketplace-bench all | signing | mock | paging <items> | calls <sdk|hand> <get|post> <n> [<callers>]"
             );
             std::process::exit(2);
         }
@@ -236,9 +239,10 @@ async fn all() -> String {
     report.push_str(&metro::signing());
     report.push_str(&decoding());
     report.push_str(&paging_report());
+    report.push_str(&mock::report().await);
     report.push_str(
-        "\n## Inbox fan-out\n\nNot measured: the cross-marketplace inbox does not exist yet \
-         (it is its own issue); this section is filled in when it lands.\n",
+        "\n## Inbox fan-out\n\nNot measured: the inbox's store exists (`marketplace-inbox-sqlite`) \
+         but its sync engine does not yet; this section is filled in when it lands.\n",
     );
     report
 }
