@@ -185,6 +185,7 @@ pub struct MockMarketplace {
     metro: MetroAccess,
     journal: Arc<Journal>,
     buyers: Vec<(Api, Arc<dyn Buyer>)>,
+    metro_events: metro_subscriptions::MetroEvents,
     faults: Vec<(Api, Arc<FaultState>)>,
     servers: Vec<JoinHandle<()>>,
 }
@@ -250,7 +251,7 @@ impl MockMarketplace {
             Some(Arc::new(buyer)),
         );
         let signing = metro::Signing::new(&metro, config.unconfirmed.metro_signature_encoding);
-        let router = metro_subscriptions::start(&config, signing, &metro);
+        let (router, metro_events) = metro_subscriptions::start(&config, signing, &metro);
         serve(Api::MetroSubscriptions, subscriptions, router, None);
 
         Ok(MockMarketplace {
@@ -260,6 +261,7 @@ impl MockMarketplace {
             metro,
             journal,
             buyers,
+            metro_events,
             faults: fault_states,
             servers,
         })
@@ -348,6 +350,59 @@ impl MockMarketplace {
     ) -> Result<BuyerAction, AdminError> {
         self.buyer(api)?.open(order, text)
     }
+
+    /// METRO emits an order event: it is delivered, signed the METRO way, to every
+    /// active subscription to it (created through the Subscriptions API), each in the
+    /// background and retried with backoff ([`Webhooks::retries`],
+    /// [`Webhooks::backoff`]) until the receiver answers `200 {"status":"OK"}`.
+    /// Returns how many deliveries were queued (0: nobody subscribed).
+    ///
+    /// ```
+    /// # use marketplace_mock::{MetroEvent, MockConfig, MockMarketplace};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = MockMarketplace::start(MockConfig::default()).await.unwrap();
+    /// let event = MetroEvent::OrderCreated {
+    ///     order_id: "7f1c6f4e-0b8e-4a43-9a8e-2b7e1a3c5d01".into(),
+    ///     order_number: "O25-568200129071".into(),
+    /// };
+    /// assert_eq!(mock.metro_event(event), 0, "no subscription yet");
+    /// # }
+    /// ```
+    pub fn metro_event(&self, event: MetroEvent) -> usize {
+        self.metro_events.emit(event)
+    }
+}
+
+/// An order event METRO delivers to the URLs subscribed to it (see
+/// [`MockMarketplace::metro_event`]); the payloads are the event spec's types. Over
+/// HTTP: `POST /__mock/metro/events` on the Subscriptions server with, e.g.,
+/// `{"event": "order_created", "order_id": "…", "order_number": "…"}`; the answer is
+/// `{"queued": <deliveries>}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum MetroEvent {
+    /// `order_created`.
+    OrderCreated {
+        /// The order's id (a UUID).
+        order_id: String,
+        /// The order number shown to people (`O25-568200129071`).
+        order_number: String,
+    },
+    /// `order_line_shipped` (METRO sends it when the seller ships in Seller Office).
+    OrderLineShipped {
+        /// The order line's id.
+        order_line_id: String,
+    },
+    /// `order_line_canceled`.
+    OrderLineCanceled {
+        /// The order line's id.
+        order_line_id: String,
+        /// METRO's undocumented reason number, if any.
+        #[serde(default)]
+        cancellation_reason: Option<i32>,
+    },
 }
 
 impl MockMarketplace {

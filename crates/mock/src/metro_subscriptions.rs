@@ -8,16 +8,18 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
+use axum::routing::{get, patch, post};
 use bytes::Bytes;
 use http::StatusCode;
 use marketplace_metro_subscriptions::types;
 
-use crate::MockConfig;
+use marketplace_metro_events::types as me;
+
 use crate::http_util::{json, json_as, unrouted};
 use crate::metro::{MetroAccess, Signing};
 use crate::push::{self, MetroDeliverySigning};
 use crate::rng::Rng;
+use crate::{MetroEvent, MockConfig};
 
 const PROBLEM: &str = "application/problem+json";
 
@@ -51,7 +53,109 @@ async fn authorize(State(signing): State<Arc<Signing>>, request: Request, next: 
     }
 }
 
-pub(crate) fn start(config: &MockConfig, signing: Signing, access: &MetroAccess) -> Router {
+/// Emits METRO events to the subscribed URLs (see [`crate::MockMarketplace::metro_event`]).
+#[derive(Clone)]
+pub(crate) struct MetroEvents {
+    world: Shared,
+    retries: u32,
+    backoff: std::time::Duration,
+}
+
+impl MetroEvents {
+    /// Delivers `event` to every active subscription to it, each in the background,
+    /// retried with backoff until the receiver answers `200 {"status": "OK"}` or the
+    /// retries are spent; returns how many deliveries were queued.
+    pub(crate) fn emit(&self, event: MetroEvent) -> usize {
+        let Some((event, payload)) = envelope_parts(event) else {
+            return 0;
+        };
+        let name = event.to_string();
+        let deliveries: Vec<_> = {
+            let mut world = lock(&self.world);
+            let urls: Vec<String> = world
+                .subscriptions
+                .iter()
+                .filter(|s| s.is_active && s.event.to_string() == name)
+                .map(|s| s.url.clone())
+                .collect();
+            urls.into_iter()
+                .map(|url| (url, crate::metro::uuid(&mut world.rng)))
+                .collect()
+        };
+        let (client_id, secret, signing) = lock(&self.world).delivery.clone();
+        for (url, message_id) in &deliveries {
+            let envelope = me::EventEnvelope {
+                message_id: message_id.clone(),
+                event: event.clone(),
+                emitted_at: Some(chrono::Utc::now()),
+                payload: payload.clone(),
+            };
+            let (url, client_id, secret) = (url.clone(), client_id.clone(), secret.clone());
+            let (retries, mut backoff) = (self.retries, self.backoff);
+            tokio::spawn(async move {
+                for _ in 0..=retries {
+                    if push::metro_deliver(&url, &client_id, &secret, signing, envelope.clone())
+                        .await
+                    {
+                        return;
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+            });
+        }
+        deliveries.len()
+    }
+}
+
+/// The event's name and payload, built from the event spec's types.
+fn envelope_parts(
+    event: MetroEvent,
+) -> Option<(me::EventName, serde_json::Map<String, serde_json::Value>)> {
+    let (name, payload) = match event {
+        MetroEvent::OrderCreated {
+            order_id,
+            order_number,
+        } => (
+            me::EventName::OrderCreated,
+            serde_json::to_value(me::OrderCreatedPayload {
+                created_at: Some(chrono::Utc::now()),
+                order_id,
+                order_number,
+                organization_id: None,
+                status: Some(1),
+            }),
+        ),
+        MetroEvent::OrderLineShipped { order_line_id } => (
+            me::EventName::OrderLineShipped,
+            serde_json::to_value(me::OrderLineShippedPayload {
+                order_line_id,
+                status_changed: Some(true),
+                trackings: Vec::new(),
+            }),
+        ),
+        MetroEvent::OrderLineCanceled {
+            order_line_id,
+            cancellation_reason,
+        } => (
+            me::EventName::OrderLineCanceled,
+            serde_json::to_value(me::OrderLineCanceledPayload {
+                cancellation_reason,
+                order_line_id,
+            }),
+        ),
+    };
+    match payload.ok()? {
+        serde_json::Value::Object(payload) => Some((name, payload)),
+        _ => None,
+    }
+}
+
+pub(crate) fn start(
+    config: &MockConfig,
+    signing: Signing,
+    access: &MetroAccess,
+) -> (Router, MetroEvents) {
     let world = World {
         rng: Rng::new(config.seed, "metro-subscriptions"),
         subscriptions: Vec::new(),
@@ -61,7 +165,13 @@ pub(crate) fn start(config: &MockConfig, signing: Signing, access: &MetroAccess)
             config.unconfirmed.metro_delivery_signing,
         ),
     };
-    Router::new()
+    let world: Shared = Arc::new(Mutex::new(world));
+    let events = MetroEvents {
+        world: world.clone(),
+        retries: config.webhooks.retries,
+        backoff: config.webhooks.backoff,
+    };
+    let router = Router::new()
         .route(
             "/openapi/v1/subscriptions",
             get(list_subscriptions).post(create_subscription),
@@ -71,6 +181,25 @@ pub(crate) fn start(config: &MockConfig, signing: Signing, access: &MetroAccess)
             patch(update_subscription).delete(delete_subscription),
         )
         .route_layer(middleware::from_fn_with_state(Arc::new(signing), authorize))
+        // Admin: METRO emits an order event (not signed: it is the mock's own call).
+        .route(
+            &format!("{}/metro/events", crate::admin::PREFIX),
+            post({
+                let events = events.clone();
+                move |body: Bytes| async move {
+                    match serde_json::from_slice::<MetroEvent>(&body) {
+                        Ok(event) => json(
+                            StatusCode::OK,
+                            &serde_json::json!({"queued": events.emit(event)}),
+                        ),
+                        Err(e) => json(
+                            StatusCode::BAD_REQUEST,
+                            &serde_json::json!({"error": e.to_string()}),
+                        ),
+                    }
+                }
+            }),
+        )
         .method_not_allowed_fallback(|| async {
             unrouted(problem(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -79,7 +208,8 @@ pub(crate) fn start(config: &MockConfig, signing: Signing, access: &MetroAccess)
             ))
         })
         .fallback(|| async { unrouted(problem(StatusCode::NOT_FOUND, "Not found", vec![])) })
-        .with_state(Arc::new(Mutex::new(world)))
+        .with_state(world);
+    (router, events)
 }
 
 /// A server-side failure as a problem (for injected faults).

@@ -1,6 +1,7 @@
 //! Webhooks the mock pushes, with the generated delivery clients: Yandex Market
-//! notifications (`CHAT_CREATED`, `CHAT_MESSAGE_SENT`) when a buyer acts, and METRO's
-//! `test_connection` event when a subscription's URL is set.
+//! notifications (`CHAT_CREATED`, `CHAT_MESSAGE_SENT`) when a buyer acts, METRO's
+//! `test_connection` event when a subscription's URL is set, and METRO's order events
+//! to the URLs subscribed to them.
 
 use std::num::NonZeroU64;
 use std::sync::Arc;
@@ -147,6 +148,18 @@ pub(crate) async fn metro_test_connection(
         emitted_at: None,
         payload: serde_json::Map::new(),
     };
+    metro_deliver(url, client_id, client_secret, signing, envelope).await
+}
+
+/// Delivers one METRO event `envelope` to `url`, signed with the seller's key pair;
+/// whether the receiver answered it as METRO requires (`200 {"status": "OK"}`).
+pub(crate) async fn metro_deliver(
+    url: &str,
+    client_id: &str,
+    client_secret: &str,
+    signing: MetroDeliverySigning,
+    envelope: marketplace_metro_events::types::EventEnvelope,
+) -> bool {
     // The generated client posts to `<base>/events`, the path the spec gives a
     // receiver; a subscription URL elsewhere gets the same request by hand.
     let signer = MetroHmac::new(client_id, client_secret);
