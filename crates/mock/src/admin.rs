@@ -19,8 +19,7 @@ use crate::faults::{FaultState, Faults, Latency};
 use crate::http_util::json;
 use crate::journal::Journal;
 
-/// The path prefix reserved for admin calls; no marketplace path starts with it.
-pub const PREFIX: &str = "/__mock";
+pub use crate::http_util::ADMIN_PREFIX as PREFIX;
 
 /// What a buyer's action created.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

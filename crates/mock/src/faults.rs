@@ -87,7 +87,11 @@ pub(crate) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with(crate::admin::PREFIX) {
+    if request
+        .uri()
+        .path()
+        .starts_with(crate::http_util::ADMIN_PREFIX)
+    {
         return next.run(request).await;
     }
     let faults = state

@@ -10,6 +10,10 @@ use http::{HeaderMap, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// The path prefix reserved for admin calls; no marketplace path starts with it. It
+/// lives here, below the admin routes, the journal and the faults that all skip it.
+pub const ADMIN_PREFIX: &str = "/__mock";
+
 /// A JSON answer. The body is serialized from the client crates' generated types, so
 /// a response field the spec does not have cannot be written.
 pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {

@@ -137,7 +137,12 @@ pub(crate) async fn record(
     request: Request,
     next: Next,
 ) -> Response {
-    if !journal.is_on() || request.uri().path().starts_with(crate::admin::PREFIX) {
+    if !journal.is_on()
+        || request
+            .uri()
+            .path()
+            .starts_with(crate::http_util::ADMIN_PREFIX)
+    {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

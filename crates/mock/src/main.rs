@@ -140,6 +140,9 @@ async fn main() -> std::io::Result<()> {
         "  POST {ADMIN_PREFIX}/buyer/messages {{\"thread\", \"text\"}}, POST {ADMIN_PREFIX}/buyer/chats {{\"order\"?, \"text\"}}"
     );
     println!(
+        "  POST {ADMIN_PREFIX}/metro/events {{\"event\": \"order_created\", \"order_id\", \"order_number\"}} (Subscriptions port only)"
+    );
+    println!(
         "  PUT {ADMIN_PREFIX}/faults {{\"latency_ms\"?, \"error_percent\"?, \"reset_percent\"?, \"stall_percent\"?, \"outage\"?}}"
     );
     println!("Serving until Ctrl-C.");

@@ -183,7 +183,7 @@ pub(crate) fn start(
         .route_layer(middleware::from_fn_with_state(Arc::new(signing), authorize))
         // Admin: METRO emits an order event (not signed: it is the mock's own call).
         .route(
-            &format!("{}/metro/events", crate::admin::PREFIX),
+            &format!("{}/metro/events", crate::http_util::ADMIN_PREFIX),
             post({
                 let events = events.clone();
                 move |body: Bytes| async move {
