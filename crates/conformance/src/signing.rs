@@ -70,8 +70,10 @@ pub struct SignedFixture {
 pub fn signed_fixtures(root: &Path) -> Result<Vec<SignedFixture>, String> {
     let mut out = Vec::new();
     for signing in SIGNED_SPECS {
-        let dir = root.join("tests/fixtures").join(signing.spec);
-        for path in fixture_files(&dir)? {
+        let paths = marketplace_spec_check::fixture_files(root, signing.spec)
+            .into_iter()
+            .map(|file| file.path);
+        for path in paths {
             let text =
                 std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let fixture: Value =
@@ -132,23 +134,6 @@ pub fn write_signatures(root: &Path) -> Result<Vec<PathBuf>, String> {
         written.push(fixture.path);
     }
     Ok(written)
-}
-
-fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    let operations = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for operation in operations.flatten() {
-        let cases = std::fs::read_dir(operation.path())
-            .map_err(|e| format!("{}: {e}", operation.path().display()))?;
-        files.extend(
-            cases
-                .flatten()
-                .map(|case| case.path())
-                .filter(|path| path.extension().is_some_and(|e| e == "json")),
-        );
-    }
-    files.sort();
-    Ok(files)
 }
 
 fn expected_headers(
