@@ -3,6 +3,7 @@
 //! `--build-cost` also measures a cold `cargo build --workspace` in a fresh target
 //! directory and the incremental rebuild after touching one spec.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -12,7 +13,7 @@ const NOTES_MARKER: &str = "<!-- hand-written notes below: kept by cargo xtask b
 
 /// Runs the benchmarks and writes `BENCHMARKS.md` at the workspace root.
 pub fn run(root: &Path, build_cost: bool) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = xtask::cargo();
     let bench = build_binary(root, &cargo, "marketplace-bench", &["--release"])?;
     // The mock marketplace is measured as its own process.
     let mock = build_binary(root, &cargo, "marketplace-mock", &["--release"])?;
@@ -54,7 +55,7 @@ pub fn run(root: &Path, build_cost: bool) -> Result<(), String> {
 /// actually wrote.
 fn build_binary(
     root: &Path,
-    cargo: &str,
+    cargo: &OsStr,
     package: &str,
     profile_args: &[&str],
 ) -> Result<PathBuf, String> {
@@ -129,7 +130,7 @@ fn header(root: &Path, build_cost: bool) -> String {
     )
 }
 
-fn measure_build_cost(root: &Path, cargo: &str) -> Result<String, String> {
+fn measure_build_cost(root: &Path, cargo: &OsStr) -> Result<String, String> {
     let target = root.join("target/build-cost");
     let _ = std::fs::remove_dir_all(&target);
     eprintln!("cold build in {} (several minutes)…", target.display());
@@ -156,7 +157,7 @@ fn measure_build_cost(root: &Path, cargo: &str) -> Result<String, String> {
 /// Runs `cargo build --workspace` into `target`; returns the time and the crates compiled.
 fn timed_build(
     root: &Path,
-    cargo: &str,
+    cargo: &OsStr,
     target: &PathBuf,
 ) -> Result<(std::time::Duration, Vec<String>), String> {
     let started = Instant::now();
@@ -202,7 +203,7 @@ not json: a line cargo did not write
     /// `target/release/…` path ignored.
     #[test]
     fn the_executable_cargo_reports_exists_in_the_target_dir() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let cargo = xtask::cargo();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let path = build_binary(&root, &cargo, "xtask", &[]).unwrap();
         assert!(path.is_file(), "{}", path.display());

@@ -38,9 +38,7 @@ pub const REPLAY_COMMAND: &str = "cargo run -p marketplace-conformance --bin rep
 /// this process's stdout and stderr (insta's settings are inherited from the
 /// environment). `Err` says why it failed.
 pub fn replay_stage(root: &Path) -> Result<(), String> {
-    // `cargo xtask` runs this binary through cargo, which names itself in `CARGO`.
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let status = Command::new(crate::cargo())
         .current_dir(root)
         .args([
             "run",

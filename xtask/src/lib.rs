@@ -8,6 +8,12 @@ pub mod check;
 pub mod diff;
 pub mod expand;
 
+/// The cargo that runs this binary (`cargo xtask` sets `CARGO`), for the child cargo
+/// processes xtask starts; plain `cargo` otherwise.
+pub fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
 /// How `check` (`update`: `"no"`) and `generate` (`"always"`) run insta. Besides
 /// `INSTA_UPDATE`, `INSTA_FORCE_PASS=1`: insta still prints each mismatch's diff but
 /// neither panics nor adds its own hints ("Stopped on the first failure. Run

@@ -140,8 +140,7 @@ fn diff(args: impl Iterator<Item = String>) -> ExitCode {
 /// `cargo xtask mock [args…]`: `cargo run -p marketplace-mock -- [args…]`, which
 /// prints the base URLs and credentials and serves until Ctrl-C.
 fn mock(args: impl Iterator<Item = String>) -> ExitCode {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let status = std::process::Command::new(xtask::cargo())
         .current_dir(workspace_root())
         .args(["run", "--quiet", "-p", "marketplace-mock", "--"])
         .args(args)
