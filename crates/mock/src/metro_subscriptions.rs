@@ -70,7 +70,7 @@ impl MetroEvents {
             return 0;
         };
         let name = event.to_string();
-        let deliveries: Vec<_> = {
+        let ((client_id, secret, signing), deliveries) = {
             let mut world = lock(&self.world);
             let urls: Vec<String> = world
                 .subscriptions
@@ -78,11 +78,12 @@ impl MetroEvents {
                 .filter(|s| s.is_active && s.event.to_string() == name)
                 .map(|s| s.url.clone())
                 .collect();
-            urls.into_iter()
+            let deliveries: Vec<_> = urls
+                .into_iter()
                 .map(|url| (url, crate::metro::uuid(&mut world.rng)))
-                .collect()
+                .collect();
+            (world.delivery.clone(), deliveries)
         };
-        let (client_id, secret, signing) = lock(&self.world).delivery.clone();
         for (url, message_id) in &deliveries {
             let envelope = me::EventEnvelope {
                 message_id: message_id.clone(),
