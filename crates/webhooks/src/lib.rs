@@ -66,6 +66,7 @@ mod digest;
 mod handover;
 pub mod metro;
 mod reply;
+mod settings;
 pub mod yandex;
 
 pub use dedupe::{Claim, DedupeError, DedupeStore, InMemoryDedupe};

@@ -41,15 +41,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
-use marketplace_runtime::{Clock, MetroHmac, SystemClock};
+use marketplace_runtime::MetroHmac;
 use serde_json::Value;
 
 pub use marketplace_metro_events::types;
 
-use crate::dedupe::{DedupeStore, InMemoryDedupe};
+use crate::ConfigError;
 use crate::handover::{HandOver, Handler, hand_over};
 use crate::reply::{Precheck, Rejection, Reply, clip, precheck};
-use crate::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT};
+use crate::settings::Settings;
 
 /// The headers of a signed delivery, lower-case as METRO sends them.
 pub const CLIENT_HEADER: &str = "x-client";
@@ -304,10 +304,7 @@ pub struct MetroReceiver {
     credentials: Vec<Arc<Credential>>,
     scheme: SigningScheme,
     window_secs: u64,
-    body_limit: usize,
-    body_read_timeout: Duration,
-    dedupe: Arc<dyn DedupeStore>,
-    clock: Arc<dyn Clock>,
+    settings: Settings,
 }
 
 impl std::fmt::Debug for MetroReceiver {
@@ -317,15 +314,13 @@ impl std::fmt::Debug for MetroReceiver {
             .iter()
             .map(|c| c.client_key.as_str())
             .collect();
-        f.debug_struct("MetroReceiver")
-            .field("receiver_url", &self.receiver_url)
+        let mut out = f.debug_struct("MetroReceiver");
+        out.field("receiver_url", &self.receiver_url)
             .field("client_keys", &keys)
             .field("scheme", &self.scheme)
-            .field("window_secs", &self.window_secs)
-            .field("body_limit", &self.body_limit)
-            .field("body_read_timeout", &self.body_read_timeout)
-            .field("clock", &self.clock)
-            .finish_non_exhaustive()
+            .field("window_secs", &self.window_secs);
+        self.settings.debug_fields(&mut out);
+        out.finish_non_exhaustive()
     }
 }
 
@@ -343,7 +338,7 @@ impl MetroReceiver {
     /// `DEBUG` with each such rejection.
     ///
     /// Defaults: [`SigningScheme::RequestSigning`], ±5 minutes, 1 MiB, an
-    /// [`InMemoryDedupe`], the system clock.
+    /// [`InMemoryDedupe`](crate::InMemoryDedupe), the system clock.
     pub fn new(
         receiver_url: &str,
         client_key: &str,
@@ -362,10 +357,7 @@ impl MetroReceiver {
             credentials: Vec::new(),
             scheme: SigningScheme::default(),
             window_secs: Self::DEFAULT_WINDOW.as_secs(),
-            body_limit: DEFAULT_BODY_LIMIT,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
-            dedupe: Arc::new(InMemoryDedupe::default()),
-            clock: Arc::new(SystemClock),
+            settings: Settings::default(),
         };
         receiver.also_accept(client_key, client_secret)
     }
@@ -404,41 +396,7 @@ impl MetroReceiver {
         self
     }
 
-    /// Bodies over `bytes` are refused with `413` (default 1 MiB).
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The configured body limit, in bytes.
-    pub fn limit(&self) -> usize {
-        self.body_limit
-    }
-
-    /// How long the [`axum`](crate::axum) router waits for the whole body once the
-    /// headers are in (default [`DEFAULT_BODY_READ_TIMEOUT`]); a body still incomplete
-    /// then is answered `408`.
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout;
-        self
-    }
-
-    /// The configured body read timeout.
-    pub fn read_timeout(&self) -> Duration {
-        self.body_read_timeout
-    }
-
-    /// Where delivered events are remembered (default: [`InMemoryDedupe`]).
-    pub fn dedupe_store(mut self, store: Arc<dyn DedupeStore>) -> Self {
-        self.dedupe = store;
-        self
-    }
-
-    /// The clock the timestamp window is checked against (default: the system clock).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
+    crate::settings::setters!("events", "the timestamp window is checked against");
 
     /// The success answer: `200 {"status":"OK"}`.
     pub fn accepted() -> Reply {
@@ -461,7 +419,7 @@ impl MetroReceiver {
         now: i64,
     ) -> Result<Delivery, Rejection> {
         use types::RejectionCode as C;
-        if let Err(problem) = precheck(headers, raw_body.len(), self.body_limit) {
+        if let Err(problem) = precheck(headers, raw_body.len(), self.settings.body_limit) {
             return Err(self.refuse(problem));
         }
         let unauthorized =
@@ -545,7 +503,7 @@ impl MetroReceiver {
         raw_body: &[u8],
         handler: &H,
     ) -> Reply {
-        let delivery = match self.verify(headers, raw_body, self.clock.now_unix()) {
+        let delivery = match self.verify(headers, raw_body, self.settings.clock.now_unix()) {
             Ok(delivery) => delivery,
             Err(rejection) => {
                 tracing::warn!(reason = rejection.reason(), "METRO delivery rejected");
@@ -564,7 +522,7 @@ impl MetroReceiver {
         let content = crate::digest::content_of_body(raw_body);
         let (name, message_id) = (delivery.name.to_string(), delivery.message_id.clone());
         use types::RejectionCode as C;
-        match hand_over(&*self.dedupe, &key, &content, delivery, handler).await {
+        match hand_over(&*self.settings.dedupe, &key, &content, delivery, handler).await {
             HandOver::Taken => {
                 tracing::info!(event = name, message_id, "METRO event handed over");
                 Self::accepted()

@@ -34,18 +34,16 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
-use marketplace_runtime::{Clock, SystemClock};
 use serde_json::Value;
 
 pub use marketplace_yandex_market_notifications::types;
 
-use crate::dedupe::{DedupeStore, InMemoryDedupe};
+use crate::ConfigError;
 use crate::handover::{HandOver, Handler, hand_over};
 use crate::reply::{Precheck, Rejection, Reply, clip, precheck};
-use crate::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT};
+use crate::settings::Settings;
 
 /// One notification, typed by its `notificationType` (the generated types of
 /// `specs/yandex-market-notifications.yaml`).
@@ -374,30 +372,25 @@ impl SourceCheck for IpAllowlist {
 pub struct YandexReceiver {
     name: types::SendNotificationResponseName,
     version: types::SendNotificationResponseVersion,
-    body_limit: usize,
-    body_read_timeout: Duration,
-    dedupe: Arc<dyn DedupeStore>,
-    clock: Arc<dyn Clock>,
+    settings: Settings,
     source_check: Option<Arc<dyn SourceCheck>>,
 }
 
 impl std::fmt::Debug for YandexReceiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("YandexReceiver")
-            .field("name", &self.name.as_str())
+        let mut out = f.debug_struct("YandexReceiver");
+        out.field("name", &self.name.as_str())
             .field("version", &self.version.as_str())
-            .field("body_limit", &self.body_limit)
-            .field("body_read_timeout", &self.body_read_timeout)
-            .field("clock", &self.clock)
-            .field("source_check", &self.source_check.is_some())
-            .finish_non_exhaustive()
+            .field("source_check", &self.source_check.is_some());
+        self.settings.debug_fields(&mut out);
+        out.finish_non_exhaustive()
     }
 }
 
 impl YandexReceiver {
     /// A receiver answering with the integration's `name` and `version` (1 to 100
     /// characters each, as the vendor requires), with the defaults: 1 MiB body limit,
-    /// an [`InMemoryDedupe`], the system clock, no source check.
+    /// an [`InMemoryDedupe`](crate::InMemoryDedupe), the system clock, no source check.
     pub fn new(name: &str, version: &str) -> Result<Self, ConfigError> {
         Ok(YandexReceiver {
             name: name
@@ -406,49 +399,12 @@ impl YandexReceiver {
             version: version
                 .parse()
                 .map_err(|e| ConfigError(format!("integration version: {e}")))?,
-            body_limit: DEFAULT_BODY_LIMIT,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
-            dedupe: Arc::new(InMemoryDedupe::default()),
-            clock: Arc::new(SystemClock),
+            settings: Settings::default(),
             source_check: None,
         })
     }
 
-    /// Bodies over `bytes` are refused with `413`.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The configured body limit, in bytes.
-    pub fn limit(&self) -> usize {
-        self.body_limit
-    }
-
-    /// How long the [`axum`](crate::axum) router waits for the whole body once the
-    /// headers are in (default [`DEFAULT_BODY_READ_TIMEOUT`]); a body still incomplete
-    /// then is answered `408`.
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout;
-        self
-    }
-
-    /// The configured body read timeout.
-    pub fn read_timeout(&self) -> Duration {
-        self.body_read_timeout
-    }
-
-    /// Where delivered notifications are remembered (default: [`InMemoryDedupe`]).
-    pub fn dedupe_store(mut self, store: Arc<dyn DedupeStore>) -> Self {
-        self.dedupe = store;
-        self
-    }
-
-    /// The clock for the `time` of answers (default: the system clock).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
+    crate::settings::setters!("notifications", "for the `time` of answers");
 
     /// Refuse (`403`) requests `check` does not allow; see the [module docs](self).
     pub fn source_check(mut self, check: impl SourceCheck) -> Self {
@@ -473,7 +429,7 @@ impl YandexReceiver {
     /// [`check_source`](YandexReceiver::check_source)).
     pub fn verify(&self, headers: &HeaderMap, raw_body: &[u8]) -> Result<Notification, Rejection> {
         use types::NotificationApiErrorType as E;
-        if let Err(problem) = precheck(headers, raw_body.len(), self.body_limit) {
+        if let Err(problem) = precheck(headers, raw_body.len(), self.settings.body_limit) {
             return Err(self.refuse(problem));
         }
         Notification::from_json(raw_body)
@@ -505,7 +461,7 @@ impl YandexReceiver {
         raw_body: &[u8],
         handler: &H,
     ) -> Reply {
-        let started = self.clock.now_unix();
+        let started = self.settings.clock.now_unix();
         if let Err(rejection) = self.check_source(headers, peer) {
             tracing::warn!(
                 reason = rejection.reason(),
@@ -532,7 +488,15 @@ impl YandexReceiver {
         let key = notification.dedupe_key();
         let content = crate::digest::content_of_body(raw_body);
         use types::NotificationApiErrorType as E;
-        match hand_over(&*self.dedupe, &key, &content, notification, handler).await {
+        match hand_over(
+            &*self.settings.dedupe,
+            &key,
+            &content,
+            notification,
+            handler,
+        )
+        .await
+        {
             HandOver::Taken => {
                 tracing::info!(
                     notification_type = kind,
