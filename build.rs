@@ -1,78 +1,52 @@
-//! Writes `OUT_DIR/conformance_tests.rs`: one `#[test]` per spec and one per
-//! recorded fixture, included by `tests/conformance.rs`.
-//!
-//! `cargo xtask check` runs the same checks in one process; generating a named test
-//! per fixture lets `cargo test` run them in parallel, report each failure by name,
-//! and filter (`cargo test --test conformance lectronz::get_message`). Adding a
-//! fixture file reruns this script, so a new fixture is a new test with no code.
+//! Re-exports every enabled client, derived from the specs: `specs/<name>.yaml`
+//! is the client of feature (and dependency) `<name>`, re-exported as module
+//! `<name>` with its spec's `x-marketplace` summary, and listed in the crate docs'
+//! table. Tells the crates that build on this one (the conformance harness, the
+//! fuzz target) which clients it has: `DEP_MARKETPLACE_SDK_CLIENTS`, comma-separated
+//! spec names.
 
 use std::fmt::Write;
 use std::path::Path;
 
-fn main() {
-    println!("cargo:rerun-if-changed=specs");
-    println!("cargo:rerun-if-changed=tests/fixtures");
-    let mut out = String::new();
-    for spec in names(Path::new("specs"), |p| {
-        p.extension().is_some_and(|e| e == "yaml")
-    }) {
-        let _ = writeln!(out, "mod {} {{", ident(&spec));
-        let _ = writeln!(
-            out,
-            "    #[test]\n    fn spec_rules_surface_and_coverage() {{\n        \
-             if let Err((_, problems)) = marketplace_conformance::check_spec_level({spec:?}) {{\n            \
-             panic!(\"{{}}\", problems.join(\"\\n\"));\n        }}\n    }}"
-        );
-        let fixtures = Path::new("tests/fixtures").join(&spec);
-        for operation in names(&fixtures, Path::is_dir) {
-            let _ = writeln!(out, "    mod {} {{", ident(&operation));
-            let cases = names(&fixtures.join(&operation), |p| {
-                p.extension().is_some_and(|e| e == "json")
-            });
-            for case in cases {
-                let _ = writeln!(
-                    out,
-                    "        #[test]\n        fn {}() {{\n            \
-                     if let Err(problem) = marketplace_conformance::check_fixture({spec:?}, {operation:?}, {case:?}) {{\n                \
-                     panic!(\"{{problem}}\");\n            }}\n        }}",
-                    ident(&case)
-                );
-            }
-            let _ = writeln!(out, "    }}");
-        }
-        let _ = writeln!(out, "}}");
-    }
-    let out_dir = std::env::var("OUT_DIR").expect("run by cargo");
-    std::fs::write(Path::new(&out_dir).join("conformance_tests.rs"), out).expect("write OUT_DIR");
-}
+use marketplace_codegen::Spec;
+use marketplace_codegen::marketplace::Marketplace;
 
-/// Sorted file stems (or directory names) in `dir` that satisfy `keep`.
-fn names(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| keep(path))
-        .filter_map(|path| path.file_stem()?.to_str().map(str::to_owned))
+fn main() {
+    println!("cargo::rerun-if-changed=specs");
+    let mut names: Vec<String> = std::fs::read_dir("specs")
+        .expect("the specs folder")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter_map(|file| file.strip_suffix(".yaml").map(str::to_owned))
         .collect();
     names.sort();
-    names
-}
-
-/// A Rust identifier for a file or folder name.
-fn ident(name: &str) -> String {
-    let mut ident: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if ident.starts_with(|c: char| c.is_ascii_digit()) {
-        ident.insert(0, '_');
+    let mut modules = String::new();
+    let mut table = String::from("| module | what it talks to | feature |\n|---|---|---|\n");
+    let mut enabled = Vec::new();
+    for name in names {
+        let feature = format!("CARGO_FEATURE_{}", name.to_uppercase().replace('-', "_"));
+        if std::env::var_os(feature).is_none() {
+            continue;
+        }
+        let path = Path::new("specs").join(format!("{name}.yaml"));
+        println!("cargo::rerun-if-changed={}", path.display());
+        // A spec that does not load or describe its marketplace fails its client's
+        // own build with the findings; here it just has no summary.
+        let summary = Spec::load(&path)
+            .ok()
+            .and_then(|spec| Marketplace::of(&spec).ok())
+            .map(|m| m.summary)
+            .unwrap_or_default();
+        let module = name.replace('-', "_");
+        let _ = writeln!(
+            modules,
+            "#[doc = {:?}]\n#[doc(inline)]\npub use ::{module};",
+            format!("{summary} (`specs/{name}.yaml`).")
+        );
+        let _ = writeln!(table, "| [`{module}`] | {summary} | `{name}` |");
+        enabled.push(name);
     }
-    ident
+    let out = std::env::var("OUT_DIR").expect("run by cargo");
+    std::fs::write(Path::new(&out).join("clients.rs"), modules).expect("write OUT_DIR");
+    std::fs::write(Path::new(&out).join("clients.md"), table).expect("write OUT_DIR");
+    println!("cargo::metadata=clients={}", enabled.join(","));
 }

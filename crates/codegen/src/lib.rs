@@ -3,8 +3,9 @@
 //! One place holds how a spec becomes a client ([`generate`]): the one spec model
 //! every tool reads ([`spec`]: a spec parsed once, its operations, `$ref`
 //! resolution), the house spec rules ([`lint`]), the progenitor settings, the
-//! tolerant enums, the runtime hooks, the replay dispatcher and the API-surface
-//! rendering. Every client's `build.rs` calls [`build_script`]; the spec checks and
+//! tolerant enums, the runtime hooks and the API-surface rendering; and, for the
+//! conformance harness and the fuzz target only, their code for each client
+//! ([`replay`]). Every client's `build.rs` calls [`build_script`]; the spec checks and
 //! `cargo xtask` call [`generate`] and [`lint::lint`] directly, so the build and the
 //! CI gate can never disagree.
 
@@ -12,9 +13,10 @@ mod decoding;
 pub mod enums;
 mod generate;
 pub mod lint;
+pub mod marketplace;
 mod names;
 pub mod pagination;
-mod replay;
+pub mod replay;
 pub mod spec;
 pub mod surface;
 
@@ -29,7 +31,7 @@ pub fn specs_dir(manifest_dir: &Path) -> PathBuf {
 }
 
 /// The body of every client crate's `build.rs`: generates `specs/<name>.yaml` into
-/// `OUT_DIR` (`client.rs`, `replay.rs`) or fails the build with the findings.
+/// `OUT_DIR` (`client.rs`) or fails the build with the findings.
 pub fn build_script(name: &str) {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("run by cargo"));
@@ -41,14 +43,9 @@ pub fn build_script(name: &str) {
         .and_then(|spec| generate(&spec));
     match generated {
         Ok(generated) => {
-            for (file, text) in [
-                ("client.rs", &generated.client),
-                ("replay.rs", &generated.replay),
-            ] {
-                if let Err(e) = std::fs::write(out_dir.join(file), text) {
-                    eprintln!("error: cannot write {file} to OUT_DIR: {e}");
-                    std::process::exit(1);
-                }
+            if let Err(e) = std::fs::write(out_dir.join("client.rs"), &generated.client) {
+                eprintln!("error: cannot write client.rs to OUT_DIR: {e}");
+                std::process::exit(1);
             }
         }
         Err(findings) => {

@@ -1,36 +1,58 @@
-//! Renders the fixture-replay dispatcher of a client.
+//! Renders the conformance harness's code for one client: the fixture-replay
+//! dispatcher and the response decoders.
 //!
-//! For every operation it emits a function that takes a `Call` (the recorded
-//! request's arguments as JSON, keyed by the spec's parameter names), decodes each
-//! argument into the exact type the generated builder setter takes (read from the
-//! generated code, so they cannot drift), calls `send()` and wraps the result.
+//! None of it is compiled into a client crate: the harness (`crates/conformance`)
+//! and the fuzz target generate it in their own build scripts, reaching the client
+//! through a path they choose, so the product crates hold only product code.
+//!
+//! For every operation the dispatcher has a function that takes a `Call` (the
+//! recorded request's arguments as JSON, keyed by the spec's parameter names),
+//! decodes each argument into the exact type the generated builder setter takes
+//! (read from the generated code, so they cannot drift), calls `send()` and wraps the
+//! result.
 
 use quote::{format_ident, quote};
 
-use crate::spec::{Spec, operations, resolve, schema_ref_name};
+use crate::generate::{generate_syntax, header};
+use crate::spec::{Finding, Spec, operations, resolve, schema_ref_name};
 use crate::surface::{builder, normalize};
 
-/// The dispatcher's source, included as `generated::replay` under the `replay` feature.
-pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
+/// Where the rendered code finds what it uses.
+#[derive(Clone, Copy, Debug)]
+pub struct Paths<'a> {
+    /// The client crate (`::marketplace_sdk::lectronz`): its `Client` and `types`.
+    pub client: &'a str,
+    /// The runtime crate (`::marketplace_runtime`), for its strict decoder.
+    pub runtime: &'a str,
+}
+
+/// The replay dispatcher and the decoders of `spec`'s client, as a module body for
+/// the conformance harness: `dispatch(&Client, &Call) -> Outcome`,
+/// `decode_every_response` and `decode_response`. It uses the harness's
+/// `crate::call::{Call, Location, Outcome}`, and replays each hand-written
+/// (multipart) operation through `crate::handwritten::<spec module>::<operation>`.
+pub fn replay_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Finding>> {
+    let (file, _) = generate_syntax(spec)?;
     let doc = &spec.document;
+    let module = format_ident!("{}", spec.name.replace('-', "_"));
     let mut arms = Vec::new();
     let mut functions = Vec::new();
     for op in operations(doc) {
         let id = op.id();
         let method = format_ident!("{}", id);
-        if handwritten.iter().any(|h| h == id) {
-            // Hand-written operations replay through the crate's own function of the same name.
-            arms.push(
-                quote! { #id => super::super::handwritten::replay::#method(client, call).await, },
-            );
+        if op.is_handwritten() {
+            // Hand-written operations replay through the harness's function of the same name.
+            arms.push(quote! { #id => crate::handwritten::#module::#method(client, call).await, });
             continue;
         }
-        let Some(b) = builder(file, id) else { continue };
+        let Some(b) = builder(&file, id) else {
+            continue;
+        };
         let params = op.parameters(doc);
         let mut steps = Vec::new();
         for setter in &b.setters {
             let name = format_ident!("{}", setter.name);
-            let ty = &setter.ty;
+            let ty = &outside(&setter.ty);
             if setter.name == "body" {
                 steps.push(quote! {
                     if let Some(value) = call.body::<#ty>()? { request = request.body(value); }
@@ -54,6 +76,7 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
         }
         arms.push(quote! { #id => #method(client, call).await, });
         functions.push(quote! {
+            #[allow(unused_variables)]
             async fn #method(client: &Client, call: &Call) -> Result<Outcome, String> {
                 #[allow(unused_mut)]
                 let mut request = client.#method();
@@ -62,6 +85,79 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
             }
         });
     }
+    let client = path(paths.client);
+    let decoders = decoders(spec, &file, paths);
+    let spec_path = &spec.display_path;
+    let tokens = quote! {
+        #[allow(unused_imports)]
+        use crate::call::{Call, Location, Outcome};
+        #[allow(unused_imports)]
+        use #client::{types, Client};
+
+        /// Replays `call` through the generated client.
+        pub async fn dispatch(client: &Client, call: &Call) -> Outcome {
+            let result = match call.operation.as_str() {
+                #(#arms)*
+                other => Err(format!("operation `{other}` is not in {}", #spec_path)),
+            };
+            result.unwrap_or_else(Outcome::BadArguments)
+        }
+
+        #decoders
+
+        #(#functions)*
+    };
+    Ok(header(spec) + &unparse(tokens))
+}
+
+/// Only the decoders of `spec`'s client (`decode_every_response`,
+/// `decode_response`), as a module body: what the fuzz target needs.
+pub fn decoders_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Finding>> {
+    let (file, _) = generate_syntax(spec)?;
+    let client = path(paths.client);
+    let decoders = decoders(spec, &file, paths);
+    let tokens = quote! {
+        #[allow(unused_imports)]
+        use #client::types;
+
+        #decoders
+    };
+    Ok(header(spec) + &unparse(tokens))
+}
+
+/// `ty` as code outside the client crate writes it: the generated code names its
+/// tolerant enums `crate::generated::types::X`, reachable here as `types::X`.
+fn outside(ty: &syn::Type) -> syn::Type {
+    struct Rewrite;
+    impl syn::visit_mut::VisitMut for Rewrite {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            let generated = path.segments.len() > 2
+                && path.segments[0].ident == "crate"
+                && path.segments[1].ident == "generated";
+            if generated {
+                path.leading_colon = None;
+                path.segments = path.segments.iter().skip(2).cloned().collect();
+            }
+            syn::visit_mut::visit_path_mut(self, path);
+        }
+    }
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Rewrite, &mut ty);
+    ty
+}
+
+fn path(text: &str) -> syn::Path {
+    syn::parse_str(text).expect("a Rust path")
+}
+
+fn unparse(tokens: proc_macro2::TokenStream) -> String {
+    prettyplease::unparse(&syn::parse2(tokens).expect("rendered harness code parses"))
+}
+
+/// `decode_every_response` and `decode_response` for the client of `file`.
+fn decoders(spec: &Spec, file: &syn::File, paths: Paths<'_>) -> proc_macro2::TokenStream {
+    let doc = &spec.document;
+    let runtime = path(paths.runtime);
     // Every distinct success and error body type, for decode_every_response.
     let mut decoded_types: Vec<syn::Type> = Vec::new();
     for op in operations(doc) {
@@ -91,32 +187,17 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
             };
             let ty = format_ident!("{}", name);
             documented.push(quote! {
-                (#id, #status) => ::marketplace_runtime::decode::decode::<types::#ty>(body).map(drop),
+                (#id, #status) => #runtime::decode::decode::<types::#ty>(body).map(drop),
             });
         }
     }
-    let spec_path = &spec.display_path;
-    let tokens = quote! {
-        #[allow(unused_imports)]
-        use ::marketplace_runtime::replay::{Call, Location, Outcome};
-        #[allow(unused_imports)]
-        use super::{types, Client};
-
-        /// Replays `call` through the generated client.
-        pub async fn dispatch(client: &Client, call: &Call) -> Outcome {
-            let result = match call.operation.as_str() {
-                #(#arms)*
-                other => Err(format!("operation `{other}` is not in {}", #spec_path)),
-            };
-            result.unwrap_or_else(Outcome::BadArguments)
-        }
-
+    quote! {
         /// Decodes `body` as every response type of the spec and returns how many
         /// accepted it: the entry point of the decoder fuzz target and property
         /// tests, which require that no input makes decoding panic.
         pub fn decode_every_response(body: &[u8]) -> usize {
             let mut accepted = 0;
-            #(accepted += usize::from(::marketplace_runtime::decode::decode::<#decoded_types>(body).is_ok());)*
+            #(accepted += usize::from(#runtime::decode::decode::<#decoded_types>(body).is_ok());)*
             accepted
         }
 
@@ -124,6 +205,7 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
         /// `status` (that status, else its range such as `4XX`); `None` when the spec
         /// documents no JSON body there. The property tests check each recorded body
         /// against its own operation's type with it.
+        #[allow(dead_code)]
         pub fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<(), String>> {
             fn documented(operation: &str, status: &str, body: &[u8]) -> Option<Result<(), String>> {
                 Some(match (operation, status) {
@@ -134,10 +216,7 @@ pub fn render(spec: &Spec, file: &syn::File, handwritten: &[String]) -> String {
             documented(operation, &status.to_string(), body)
                 .or_else(|| documented(operation, &format!("{}XX", status / 100), body))
         }
-
-        #(#functions)*
-    };
-    prettyplease::unparse(&syn::parse2(tokens).expect("replay dispatcher parses"))
+    }
 }
 
 /// `T` and `E` of `Result<ResponseValue<T>, Error<E>>`, skipping `()` and `ByteStream`.

@@ -242,6 +242,8 @@ pub fn render(spec: &Spec, file: &syn::File, enums: &[TolerantEnum]) -> String {
         }
     }
 
+    constructors(file, &mut out);
+
     let _ = writeln!(out, "\n# Operations");
     for op in operations(&spec.document) {
         let id = op.id();
@@ -393,4 +395,38 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
         });
     }
     found
+}
+
+/// The constructors the house adds from `x-marketplace` (the generated
+/// `marketplace` module's `impl Client`), one line each.
+fn constructors(file: &syn::File, out: &mut String) {
+    let Some(items) = module(&file.items, "marketplace") else {
+        return;
+    };
+    let _ = writeln!(out, "\n# Constructors\n");
+    for item in items {
+        let syn::Item::Impl(imp) = item else { continue };
+        for item in &imp.items {
+            let syn::ImplItem::Fn(f) = item else { continue };
+            let arguments: Vec<String> = f
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|input| match input {
+                    syn::FnArg::Typed(arg) => Some(format!(
+                        "{}: {}",
+                        arg.pat.to_token_stream(),
+                        render_type(&arg.ty)
+                    )),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "Client::{}({}) -> ClientBuilder<Client>",
+                f.sig.ident,
+                arguments.join(", ")
+            );
+        }
+    }
 }

@@ -1,11 +1,13 @@
-//! The clients the harness knows, one entry per spec, each with obviously fake
-//! credentials that the fixtures record.
+//! The clients the harness knows: one entry per client the umbrella crate is built
+//! with, generated from the specs (build.rs); each replays with the obviously fake
+//! credentials of its auth scheme, which the fixtures record.
 
 use futures::future::BoxFuture;
-use marketplace_runtime::replay::{Call, Outcome};
 use marketplace_runtime::{
-    Auth, ClientBuilder, FixedClock, GeneratedClient, MetroHmac, RetryPolicy,
+    Auth, ClientBuilder, DeliverySigning, FixedClock, GeneratedClient, MetroHmac, RetryPolicy,
 };
+
+use crate::call::{Call, Outcome};
 
 /// What a replay needs besides the call.
 #[derive(Clone, Debug)]
@@ -20,7 +22,7 @@ pub struct ReplayContext {
     pub timeout: Option<std::time::Duration>,
 }
 
-/// A generated `replay::decode_response`: operation id, status and body in; `None`
+/// A generated `decode_response`: operation id, status and body in; `None`
 /// if the spec documents no JSON body there, else whether the body decodes.
 pub type DecodeResponse = fn(&str, u16, &[u8]) -> Option<Result<(), String>>;
 
@@ -31,15 +33,17 @@ pub struct Marketplace {
     /// Builds the client against the mock and replays one call.
     pub replay: fn(ReplayContext, Call) -> BoxFuture<'static, Outcome>,
     /// Decodes bytes as every response type of the spec (fuzzing, property tests):
-    /// the generated `replay::decode_every_response`.
+    /// the generated `decode_every_response`.
     pub decode: fn(&[u8]) -> usize,
     /// Decodes bytes as the response type the spec documents for an operation and
     /// status (`None` if it documents no JSON body): the generated
-    /// `replay::decode_response`.
+    /// `decode_response`.
     pub decode_response: DecodeResponse,
-    /// The fake secrets the replay client is given (keys, client secrets, tokens):
-    /// the secret-leak test checks none of them appears in any output.
-    pub secrets: &'static [&'static str],
+    /// The auth scheme of the client's first constructor (`x-marketplace`), whose
+    /// fake credentials the replay uses.
+    pub auth: &'static str,
+    /// The origin of the spec's first server: what METRO fixtures are signed for.
+    pub signed_origin: &'static str,
 }
 
 /// The fake Lectronz API key every Lectronz fixture records.
@@ -67,147 +71,97 @@ pub const METRO_FAKE_CLIENT_SECRET: &str = "fake-metro-client-secret";
 pub const METRO_EVENTS_FAKE_CLIENT_KEY: &str = "fake-metro-events-client-key";
 /// The fake METRO Client Secret that signs every METRO event-delivery fixture.
 pub const METRO_EVENTS_FAKE_CLIENT_SECRET: &str = "fake-metro-events-client-secret";
-/// The receiver URL METRO event deliveries are signed for: the spec's placeholder
-/// server, so that signatures do not depend on the mock server's port.
-pub const METRO_EVENTS_SIGNED_ORIGIN: &str = "https://seller.example.invalid";
 
-/// Every registered client.
-pub const MARKETPLACES: &[Marketplace] = &[
-    Marketplace {
-        name: "lectronz",
-        decode: marketplace_lectronz::replay::decode_every_response,
-        decode_response: marketplace_lectronz::replay::decode_response,
-        secrets: &[LECTRONZ_FAKE_API_KEY],
-        replay: |cx, call| {
-            Box::pin(async move {
-                let client = match build::<marketplace_lectronz::Client>(
-                    &cx,
-                    Auth::bearer(LECTRONZ_FAKE_API_KEY),
-                ) {
-                    Ok(client) => client,
-                    Err(outcome) => return outcome,
-                };
-                marketplace_lectronz::replay::dispatch(&client, &call).await
-            })
-        },
-    },
-    Marketplace {
-        name: "skyhub-sac",
-        decode: marketplace_skyhub_sac::replay::decode_every_response,
-        decode_response: marketplace_skyhub_sac::replay::decode_response,
-        secrets: &[SKYHUB_FAKE_API_KEY, SKYHUB_FAKE_ACCOUNT_MANAGER_KEY],
-        replay: |cx, call| {
-            Box::pin(async move {
-                let auth = Auth::skyhub(
-                    SKYHUB_FAKE_USER_EMAIL,
-                    SKYHUB_FAKE_API_KEY,
-                    SKYHUB_FAKE_ACCOUNT_MANAGER_KEY,
-                );
-                let client = match build::<marketplace_skyhub_sac::Client>(&cx, auth) {
-                    Ok(client) => client,
-                    Err(outcome) => return outcome,
-                };
-                marketplace_skyhub_sac::replay::dispatch(&client, &call).await
-            })
-        },
-    },
-    Marketplace {
-        name: "yandex-market-chats",
-        decode: marketplace_yandex_market_chats::replay::decode_every_response,
-        decode_response: marketplace_yandex_market_chats::replay::decode_response,
-        secrets: &[YANDEX_MARKET_FAKE_API_KEY],
-        replay: |cx, call| {
-            Box::pin(async move {
-                let auth = Auth::yandex_api_key(YANDEX_MARKET_FAKE_API_KEY);
-                let client = match build::<marketplace_yandex_market_chats::Client>(&cx, auth) {
-                    Ok(client) => client,
-                    Err(outcome) => return outcome,
-                };
-                marketplace_yandex_market_chats::replay::dispatch(&client, &call).await
-            })
-        },
-    },
-    Marketplace {
-        name: "metro-message-center",
-        decode: marketplace_metro_message_center::replay::decode_every_response,
-        decode_response: marketplace_metro_message_center::replay::decode_response,
-        secrets: &[METRO_FAKE_CLIENT_SECRET],
-        replay: |cx, call| {
-            Box::pin(async move {
-                let signed_origin = marketplace_metro_message_center::SANDBOX_BASE_URL;
-                let auth = match metro_auth(&cx, signed_origin) {
-                    Ok(auth) => auth,
-                    Err(outcome) => return outcome,
-                };
-                let client = match build::<marketplace_metro_message_center::Client>(&cx, auth) {
-                    Ok(client) => client,
-                    Err(outcome) => return outcome,
-                };
-                marketplace_metro_message_center::replay::dispatch(&client, &call).await
-            })
-        },
-    },
-    Marketplace {
-        name: "metro-subscriptions",
-        decode: marketplace_metro_subscriptions::replay::decode_every_response,
-        decode_response: marketplace_metro_subscriptions::replay::decode_response,
-        secrets: &[METRO_FAKE_CLIENT_SECRET],
-        replay: |cx, call| {
-            Box::pin(async move {
-                let signed_origin = marketplace_metro_subscriptions::SANDBOX_BASE_URL;
-                let auth = match metro_auth(&cx, signed_origin) {
-                    Ok(auth) => auth,
-                    Err(outcome) => return outcome,
-                };
-                let client = match build::<marketplace_metro_subscriptions::Client>(&cx, auth) {
-                    Ok(client) => client,
-                    Err(outcome) => return outcome,
-                };
-                marketplace_metro_subscriptions::replay::dispatch(&client, &call).await
-            })
-        },
-    },
-    Marketplace {
-        name: "metro-events",
-        decode: marketplace_metro_events::replay::decode_every_response,
-        decode_response: marketplace_metro_events::replay::decode_response,
-        secrets: &[METRO_EVENTS_FAKE_CLIENT_SECRET],
-        replay: |cx, call| {
-            Box::pin(async move {
-                let signer = marketplace_runtime::MetroHmac::new(
-                    METRO_EVENTS_FAKE_CLIENT_KEY,
-                    METRO_EVENTS_FAKE_CLIENT_SECRET,
-                )
-                .clock(marketplace_runtime::FixedClock(cx.now.unwrap_or_default()))
-                .signed_origin(METRO_EVENTS_SIGNED_ORIGIN);
-                let auth = Auth::from(marketplace_metro_events::DeliverySigning::new(signer));
-                let client = match build::<marketplace_metro_events::Client>(&cx, auth) {
-                    Ok(client) => client,
-                    Err(outcome) => return outcome,
-                };
-                marketplace_metro_events::replay::dispatch(&client, &call).await
-            })
-        },
-    },
-    Marketplace {
-        name: "yandex-market-notifications",
-        decode: marketplace_yandex_market_notifications::replay::decode_every_response,
-        decode_response: marketplace_yandex_market_notifications::replay::decode_response,
-        // Yandex Market sends no credentials with its notifications.
-        secrets: &[],
-        replay: |cx, call| {
-            Box::pin(async move {
-                let auth = Auth::custom(marketplace_yandex_market_notifications::Unsigned);
-                let client =
-                    match build::<marketplace_yandex_market_notifications::Client>(&cx, auth) {
-                        Ok(client) => client,
-                        Err(outcome) => return outcome,
-                    };
-                marketplace_yandex_market_notifications::replay::dispatch(&client, &call).await
-            })
-        },
-    },
+/// The fake credentials of each auth scheme (`x-marketplace`), in the order the
+/// scheme takes them, and which of them are secret: every fixture of a spec using
+/// the scheme records them.
+const FAKE_CREDENTIALS: &[(&str, &[&str], &[&str])] = &[
+    ("bearer", &[LECTRONZ_FAKE_API_KEY], &[LECTRONZ_FAKE_API_KEY]),
+    (
+        "skyhub",
+        &[
+            SKYHUB_FAKE_USER_EMAIL,
+            SKYHUB_FAKE_API_KEY,
+            SKYHUB_FAKE_ACCOUNT_MANAGER_KEY,
+        ],
+        &[SKYHUB_FAKE_API_KEY, SKYHUB_FAKE_ACCOUNT_MANAGER_KEY],
+    ),
+    (
+        "yandex-api-key",
+        &[YANDEX_MARKET_FAKE_API_KEY],
+        &[YANDEX_MARKET_FAKE_API_KEY],
+    ),
+    (
+        "metro-hmac",
+        &[METRO_FAKE_CLIENT_ID, METRO_FAKE_CLIENT_SECRET],
+        &[METRO_FAKE_CLIENT_SECRET],
+    ),
+    (
+        "metro-delivery",
+        &[
+            METRO_EVENTS_FAKE_CLIENT_KEY,
+            METRO_EVENTS_FAKE_CLIENT_SECRET,
+        ],
+        &[METRO_EVENTS_FAKE_CLIENT_SECRET],
+    ),
+    ("unsigned", &[], &[]),
 ];
+
+// `MARKETPLACES`: one entry per client the umbrella crate was built with, and one
+// module per client holding its generated dispatcher and decoders (build.rs).
+include!(concat!(env!("OUT_DIR"), "/marketplaces.rs"));
+
+impl Marketplace {
+    /// The fake secrets the replay client is given (keys, client secrets, tokens):
+    /// the secret-leak test checks none of them appears in any output.
+    pub fn secrets(&self) -> &'static [&'static str] {
+        fake_credentials(self.auth).map_or(&[], |(_, secrets)| secrets)
+    }
+}
+
+fn fake_credentials(scheme: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    FAKE_CREDENTIALS
+        .iter()
+        .find(|(name, _, _)| *name == scheme)
+        .map(|(_, values, secrets)| (*values, *secrets))
+}
+
+/// The client of a replay, built against the mock with the fake credentials of
+/// `scheme` (METRO's signed for `signed_origin` at the fixture's clock).
+pub(crate) fn client<C: GeneratedClient + std::fmt::Debug>(
+    cx: &ReplayContext,
+    scheme: &str,
+    signed_origin: &str,
+) -> Result<C, Outcome> {
+    build(cx, auth(cx, scheme, signed_origin)?)
+}
+
+/// The fake credentials of `scheme` as the runtime's `Auth`.
+fn auth(cx: &ReplayContext, scheme: &str, signed_origin: &str) -> Result<Auth, Outcome> {
+    let (values, _) = fake_credentials(scheme).ok_or_else(|| {
+        Outcome::BadArguments(format!(
+            "no fake credentials for auth scheme `{scheme}` in crates/conformance/src/marketplaces.rs"
+        ))
+    })?;
+    let value = |i: usize| values[i];
+    Ok(match scheme {
+        "bearer" => Auth::bearer(value(0)),
+        "skyhub" => Auth::skyhub(value(0), value(1), value(2)),
+        "yandex-api-key" => Auth::yandex_api_key(value(0)),
+        "metro-hmac" => Auth::from(metro_signer(cx, values, signed_origin)?),
+        "metro-delivery" => Auth::from(DeliverySigning::new(metro_signer(
+            cx,
+            values,
+            signed_origin,
+        )?)),
+        "unsigned" => Auth::unsigned(),
+        other => {
+            return Err(Outcome::BadArguments(format!(
+                "the replay cannot build credentials of scheme `{other}`"
+            )));
+        }
+    })
+}
 
 /// Builds a client for a replay. The builder and the client are logged with their
 /// `Debug` output, so the secret-leak test sees them along with all other tracing.
@@ -229,21 +183,24 @@ fn build<C: GeneratedClient + std::fmt::Debug>(
 }
 
 /// METRO signing for a replay: the fake key pair, the fixture's clock (`now`, which
-/// every METRO fixture must record), and the signature computed for METRO's sandbox
-/// host (`signed_origin`) rather than the mock server's address, which changes on
-/// every run: so a fixture's `x-signature` is the one METRO's sandbox would check for
-/// that method, path, query, body and timestamp.
-fn metro_auth(cx: &ReplayContext, signed_origin: &str) -> Result<Auth, Outcome> {
+/// every METRO fixture must record), and the signature computed for the host the
+/// spec names first (`signed_origin`: METRO's sandbox, or the placeholder receiver)
+/// rather than the mock server's address, which changes on every run: so a
+/// fixture's `x-signature` is the one that host would check for that method, path,
+/// query, body and timestamp.
+fn metro_signer(
+    cx: &ReplayContext,
+    values: &[&str],
+    signed_origin: &str,
+) -> Result<MetroHmac, Outcome> {
     let now = cx.now.ok_or_else(|| {
         Outcome::BadArguments(
             "METRO requests are signed with a timestamp: the fixture needs `now`".into(),
         )
     })?;
-    Ok(Auth::from(
-        MetroHmac::new(METRO_FAKE_CLIENT_ID, METRO_FAKE_CLIENT_SECRET)
-            .clock(FixedClock(now))
-            .signed_origin(signed_origin),
-    ))
+    Ok(MetroHmac::new(values[0], values[1])
+        .clock(FixedClock(now))
+        .signed_origin(signed_origin))
 }
 
 /// The registered client for `spec`.

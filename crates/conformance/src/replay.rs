@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::call::{Call, FilePart, Outcome};
 use marketplace_codegen::spec::{Operation, resolve};
 use marketplace_runtime::RetryPolicy;
-use marketplace_runtime::replay::{Call, FilePart, Outcome};
 use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
+use crate::call::{Call, Outcome};
 use marketplace_codegen::Spec;
 use marketplace_codegen::spec::{operations, resolve};
 use marketplace_runtime::RetryPolicy;
-use marketplace_runtime::replay::{Call, Outcome};
 use serde_json::Value;
 use wiremock::{Request, ResponseTemplate};
 
@@ -108,7 +108,13 @@ impl Scenario {
         let declared = operations(&self.spec.document)
             .iter()
             .any(|op| op.id() == self.file.operation && op.is_declared_idempotent());
-        marketplace_runtime::replay::is_retried_like_a_read(&self.fixture.request.method, declared)
+        let method = self
+            .fixture
+            .request
+            .method
+            .parse()
+            .unwrap_or(reqwest::Method::POST);
+        marketplace_runtime::is_retried_like_a_read(&method, declared)
     }
 
     /// The recorded response, as wiremock serves it.

@@ -17,7 +17,7 @@ use marketplace_runtime::MetroHmac;
 use serde_json::Value;
 
 use crate::marketplaces::{
-    METRO_EVENTS_FAKE_CLIENT_KEY, METRO_EVENTS_FAKE_CLIENT_SECRET, METRO_EVENTS_SIGNED_ORIGIN,
+    MARKETPLACES, METRO_EVENTS_FAKE_CLIENT_KEY, METRO_EVENTS_FAKE_CLIENT_SECRET,
     METRO_FAKE_CLIENT_ID, METRO_FAKE_CLIENT_SECRET,
 };
 
@@ -31,29 +31,35 @@ struct Signing {
     secret: &'static str,
 }
 
-const SIGNED_SPECS: &[Signing] = &[
-    Signing {
-        spec: "metro-message-center",
-        origin: marketplace_metro_message_center::SANDBOX_BASE_URL,
-        key_header: "x-client-id",
-        key: METRO_FAKE_CLIENT_ID,
-        secret: METRO_FAKE_CLIENT_SECRET,
-    },
-    Signing {
-        spec: "metro-subscriptions",
-        origin: marketplace_metro_subscriptions::SANDBOX_BASE_URL,
-        key_header: "x-client-id",
-        key: METRO_FAKE_CLIENT_ID,
-        secret: METRO_FAKE_CLIENT_SECRET,
-    },
-    Signing {
-        spec: "metro-events",
-        origin: METRO_EVENTS_SIGNED_ORIGIN,
-        key_header: "x-client",
-        key: METRO_EVENTS_FAKE_CLIENT_KEY,
-        secret: METRO_EVENTS_FAKE_CLIENT_SECRET,
-    },
-];
+/// Every spec whose client signs like METRO (its `x-marketplace` auth scheme), with
+/// the fake key pair of that scheme and its first server's origin.
+fn signed_specs() -> Vec<Signing> {
+    MARKETPLACES
+        .iter()
+        .filter_map(|m| {
+            let (key_header, key, secret) = match m.auth {
+                "metro-hmac" => (
+                    "x-client-id",
+                    METRO_FAKE_CLIENT_ID,
+                    METRO_FAKE_CLIENT_SECRET,
+                ),
+                "metro-delivery" => (
+                    "x-client",
+                    METRO_EVENTS_FAKE_CLIENT_KEY,
+                    METRO_EVENTS_FAKE_CLIENT_SECRET,
+                ),
+                _ => return None,
+            };
+            Some(Signing {
+                spec: m.name,
+                origin: m.signed_origin,
+                key_header,
+                key,
+                secret,
+            })
+        })
+        .collect()
+}
 
 /// One signed fixture and the headers it must record.
 #[derive(Debug)]
@@ -69,7 +75,7 @@ pub struct SignedFixture {
 /// Every signed fixture under `root/tests/fixtures`, with the headers it must record.
 pub fn signed_fixtures(root: &Path) -> Result<Vec<SignedFixture>, String> {
     let mut out = Vec::new();
-    for signing in SIGNED_SPECS {
+    for signing in &signed_specs() {
         let paths = marketplace_spec_check::fixture_files(root, signing.spec)
             .into_iter()
             .map(|file| file.path);
@@ -196,7 +202,7 @@ mod tests {
             "request": {"method": "POST", "path": "/openapi/v1/chats", "body": {"b": 1, "a": "x y"},
                 "query": {"z": "1", "a": "x y"}, "headers": {}}
         });
-        let signing = &SIGNED_SPECS[0];
+        let signing = &signed_specs()[0];
         let expected = expected_headers(signing, &fixture).unwrap();
         let mut other = fixture.clone();
         other["request"]["body"]["b"] = 2.into();

@@ -1,8 +1,8 @@
 //! Typed client for the [Lectronz](https://lectronz.com) API v1: the messages a store
 //! exchanges with its customers about orders.
 //!
-//! Generated at build time from `specs/lectronz.yaml`; this file adds only the
-//! Lectronz-specific way to authenticate. Every operation is a builder:
+//! Generated at build time from `specs/lectronz.yaml`; its constructor
+//! ([`Client::builder`]) comes from the spec's `x-marketplace`. Every operation is a builder:
 //! `client.<operation>()`, then its parameters, then `.send().await`; the list
 //! (`list_messages`) also streams every page (`.by_page()`) or every item
 //! (`.by_item()`), with the builder's parameters.
@@ -45,14 +45,3 @@
 marketplace_runtime::include_generated_client!();
 
 pub use marketplace_runtime::{Auth, ClientBuilder, Error, Result, RetryPolicy};
-
-impl Client {
-    /// A builder for a client of Lectronz production ([`DEFAULT_BASE_URL`],
-    /// `https://lectronz.com`) that authenticates with the store owner's API key
-    /// (`Authorization: Bearer`). Use [`ClientBuilder::base_url`] to point it
-    /// elsewhere: like every client's, the base URL is `scheme://host[:port]`
-    /// without `/api/v1`, which the request paths carry.
-    pub fn builder(api_key: impl Into<String>) -> ClientBuilder<Client> {
-        ClientBuilder::new(DEFAULT_BASE_URL, Auth::bearer(api_key))
-    }
-}

@@ -62,34 +62,3 @@ impl Client {
         .await
     }
 }
-
-/// Fixture replay of the hand-written operations (conformance harness only).
-#[cfg(feature = "replay")]
-pub mod replay {
-    use marketplace_runtime::replay::{Call, Location, Outcome};
-
-    use crate::{Client, types};
-
-    /// Replays `upload_file`: the `orderId` path argument and the `file` part (its
-    /// file name, its content type as the attachment type, its bytes).
-    pub async fn upload_file(client: &Client, call: &Call) -> Result<Outcome, String> {
-        let order_id: String = call
-            .arg(Location::Path, "orderId")?
-            .ok_or("the path has no `orderId`")?;
-        let file = call.part("file")?;
-        let file_name = file
-            .filename
-            .clone()
-            .ok_or("the `file` part has no file name")?;
-        let file_type: types::AttachmentFileType = file
-            .content_type
-            .as_deref()
-            .ok_or("the `file` part has no content type")?
-            .parse()
-            .map_err(|e| format!("the `file` part's content type: {e}"))?;
-        let result = client
-            .upload_file(&order_id, file_name, file_type, file.content.clone())
-            .await;
-        Ok(Outcome::from_result(result))
-    }
-}

@@ -100,33 +100,6 @@ marketplace_runtime::include_generated_client!();
 
 pub mod handwritten;
 
-pub use generated::{PREPRODUCTION_BASE_URL, PRODUCTION_BASE_URL, SANDBOX_BASE_URL};
 pub use marketplace_runtime::{
     Auth, ClientBuilder, ConfigError, Error, MetroHmac, Result, RetryPolicy, SignatureEncoding,
 };
-
-impl Client {
-    /// A builder for a client of METRO's sandbox ([`SANDBOX_BASE_URL`]) signing every
-    /// request with the sandbox client key and secret (see [`MetroHmac`]). Like
-    /// every client's, the base URL is `scheme://host[:port]`: the request paths
-    /// carry `/openapi/v1`.
-    pub fn sandbox(
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> ClientBuilder<Client> {
-        ClientBuilder::new(SANDBOX_BASE_URL, Auth::metro_hmac(client_id, client_secret))
-    }
-
-    /// A builder for a client of METRO's production ([`PRODUCTION_BASE_URL`], an
-    /// inferred host) signing every request with the production client key and
-    /// secret (see [`MetroHmac`]).
-    pub fn production(
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> ClientBuilder<Client> {
-        ClientBuilder::new(
-            PRODUCTION_BASE_URL,
-            Auth::metro_hmac(client_id, client_secret),
-        )
-    }
-}

@@ -4,8 +4,8 @@
 mod common;
 
 use marketplace_codegen::lint::operations;
-use marketplace_conformance::spec_names;
 use marketplace_mock::UNROUTED_HEADER;
+use marketplace_spec_check::{spec_names, workspace_root};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -39,7 +39,7 @@ async fn every_operation_of_the_served_specs_is_routed() {
     accounted.sort();
     assert_eq!(
         accounted,
-        spec_names(),
+        spec_names(&workspace_root()),
         "every spec is served, or a delivery spec"
     );
 

@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use crate::Runtime;
 use crate::error::without_query;
-use crate::retry::{RetryPolicy, is_idempotent, is_retryable_error, is_retryable_status};
+use crate::retry::{RetryPolicy, is_retried_like_a_read, is_retryable_error, is_retryable_status};
 
 /// The range the spec allows an integer query parameter (`minimum`/`maximum`,
 /// inclusive), which the generated `pre` hook passes for each operation.
@@ -161,7 +161,7 @@ pub async fn exec(
     let policy = RetryPolicy::current(runtime.retry_policy());
     async move {
         let started = Instant::now();
-        let idempotent = declared_idempotent || is_idempotent(request.method());
+        let idempotent = is_retried_like_a_read(request.method(), declared_idempotent);
         let result = send_with_retries(http, runtime, request, idempotent, &policy).await;
         let span = tracing::Span::current();
         span.record("duration_ms", started.elapsed().as_millis() as u64);

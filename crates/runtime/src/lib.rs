@@ -25,8 +25,6 @@ pub mod hooks;
 mod limits;
 pub mod multipart;
 pub mod pagination;
-#[cfg(feature = "replay")]
-pub mod replay;
 mod retry;
 mod tolerant;
 
@@ -40,29 +38,22 @@ macro_rules! include_generated_client {
         #[allow(clippy::all, clippy::pedantic, missing_docs, unused, dead_code)]
         mod generated {
             include!(concat!(env!("OUT_DIR"), "/client.rs"));
-
-            /// Fixture replay dispatcher (conformance harness only).
-            #[cfg(feature = "replay")]
-            pub mod replay {
-                include!(concat!(env!("OUT_DIR"), "/replay.rs"));
-            }
         }
 
-        #[cfg(feature = "replay")]
-        #[doc(hidden)]
-        pub use generated::replay;
-        pub use generated::{Client, ClientInfo, DEFAULT_BASE_URL, ResponseValue, builder, types};
+        pub use generated::marketplace::*;
+        pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
     };
 }
 
 pub use auth::{
-    Auth, Authenticate, Bearer, MetroHmac, SignatureEncoding, SkyHub, Yandex, sensitive_header,
+    Auth, Authenticate, Bearer, DeliverySigning, MetroHmac, SignatureEncoding, SkyHub, Unsigned,
+    Yandex, sensitive_header,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime, redirect_policy};
 pub use error::{ApiErrorBody, Error, Result, text_at};
 pub use limits::{ConcurrencyLimit, RateLimit};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, is_retried_like_a_read};
 pub use secrecy::{ExposeSecret, SecretString};
 
 /// Re-exported for the generated code, so client crates need no direct dependency.

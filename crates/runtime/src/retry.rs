@@ -143,8 +143,16 @@ tokio::task_local! {
     static CALL_POLICY: RetryPolicy;
 }
 
+/// Whether the runtime retries a call like a read: `method` is one HTTP defines as
+/// idempotent, or the spec declares the operation so (`x-idempotent: true`, which the
+/// generated hooks pass as `declared_idempotent`). The `exec` hook applies exactly
+/// this rule, so tests predict retries from the spec rather than from the method.
+pub fn is_retried_like_a_read(method: &Method, declared_idempotent: bool) -> bool {
+    declared_idempotent || is_idempotent(method)
+}
+
 /// GET, HEAD, PUT, DELETE, OPTIONS and TRACE can be repeated without changing the result.
-pub(crate) fn is_idempotent(method: &Method) -> bool {
+fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
@@ -186,6 +194,10 @@ mod tests {
     fn only_safe_methods_are_idempotent() {
         assert!(is_idempotent(&Method::GET) && is_idempotent(&Method::DELETE));
         assert!(!is_idempotent(&Method::POST) && !is_idempotent(&Method::PATCH));
+        // A POST the spec declares `x-idempotent` is retried like a read; PATCH is not.
+        assert!(is_retried_like_a_read(&Method::POST, true));
+        assert!(!is_retried_like_a_read(&Method::PATCH, false));
+        assert!(is_retried_like_a_read(&Method::GET, false));
     }
 
     #[tokio::test]

@@ -84,31 +84,7 @@ marketplace_runtime::include_generated_client!();
 
 pub use marketplace_runtime::{Auth, ClientBuilder, Error, RateLimit, Result, RetryPolicy};
 
-/// The requests per second [`Client::builder`] allows by default. SkyHub does not
-/// publish the SAC limit; its older documentation gives one request per second for
-/// endpoints without their own limit (assumption).
-pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 1.0;
-
 impl Client {
-    /// A builder for a client of SkyHub production ([`DEFAULT_BASE_URL`]) that sends
-    /// the seller account's e-mail, its API key and the integrator's account-manager
-    /// key on every request (see [`Auth::skyhub`]), at most
-    /// [`DEFAULT_REQUESTS_PER_SECOND`]. Use [`ClientBuilder::base_url`] to point it
-    /// elsewhere (`scheme://host[:port]`, like every client's: the paths carry the
-    /// rest) and [`ClientBuilder::rate_limit`] to change the pace ([`RateLimit::none`]
-    /// switches it off).
-    pub fn builder(
-        user_email: impl Into<String>,
-        api_key: impl Into<String>,
-        account_manager_key: impl Into<String>,
-    ) -> ClientBuilder<Client> {
-        ClientBuilder::new(
-            DEFAULT_BASE_URL,
-            Auth::skyhub(user_email, api_key, account_manager_key),
-        )
-        .rate_limit(RateLimit::per_second(DEFAULT_REQUESTS_PER_SECOND))
-    }
-
     /// The chats of ticket `code` (e.g. `Lojas Americanas-9999900001`), one per
     /// conversation pair, whether SkyHub answers a single chat object or a list
     /// (see [`types::Chats`]). The code is sent percent-encoded; an empty code, `.`

@@ -159,6 +159,19 @@ pub fn check_spec(root: &Path, name: &str) -> SpecReport {
     let ops = operations(&spec.document);
     report.operations = ops.len();
     let problems = &mut report.problems;
+    // The specs are the registry of marketplaces: each describes its own.
+    if let Err(missing) = marketplace_codegen::marketplace::Marketplace::of(&spec)
+        && spec
+            .document
+            .get(marketplace_codegen::marketplace::EXTENSION)
+            .is_none()
+    {
+        problems.extend(
+            missing
+                .into_iter()
+                .map(|(_, m)| format!("{}: [marketplace] {m}", spec.display_path)),
+        );
+    }
 
     match generate(&spec) {
         Ok(generated) => {

@@ -124,75 +124,35 @@ impl Client {
     ) -> Result<ResponseValue<types::EmptyApiResponse>> {
         let business_id = crate::id(business_id, "businessId").map_err(Error::invalid_request)?;
         let chat_id = crate::id(chat_id, "chatId").map_err(Error::invalid_request)?;
-        send_file(self, business_id, chat_id, file).await
-    }
-}
-
-/// The operation itself, once the ids are checked (for the replay too).
-async fn send_file(
-    client: &Client,
-    business_id: NonZeroU64,
-    chat_id: NonZeroU64,
-    file: ChatFile,
-) -> Result<ResponseValue<types::EmptyApiResponse>> {
-    if file.len() > MAX_FILE_BYTES {
-        return Err(Error::invalid_request(format!(
-            "file {:?} is {} bytes; Yandex Market accepts chat files of at most 5 MB \
+        if file.len() > MAX_FILE_BYTES {
+            return Err(Error::invalid_request(format!(
+                "file {:?} is {} bytes; Yandex Market accepts chat files of at most 5 MB \
              ({MAX_FILE_BYTES} bytes)",
-            file.name,
-            file.len()
-        )));
-    }
-    let part = Part::stream_with_length(file.content.clone(), file.content.len() as u64)
-        .file_name(file.name.clone())
-        .mime_str(&file.content_type)
-        .map_err(|_| {
-            Error::invalid_request(format!(
-                "{:?} is not a media type (file {:?})",
-                file.content_type, file.name
-            ))
-        })?;
-    let url = format!(
-        "{}/v2/businesses/{business_id}/chats/file/send?chatId={chat_id}",
-        progenitor_client::ClientInfo::baseurl(client)
-    );
-    multipart::send::<_, _, types::ApiErrorResponse>(
-        client,
-        "send_file_to_chat",
-        Method::POST,
-        &url,
-        Form::new().part("file", part),
-    )
-    .await
-}
-
-/// Fixture replay of the hand-written operations (conformance harness only).
-#[cfg(feature = "replay")]
-pub mod replay {
-    use marketplace_runtime::replay::{Call, Location, Outcome};
-
-    use super::{ChatFile, send_file};
-    use crate::Client;
-
-    /// Replays `send_file_to_chat` from the recorded path, query and `file` part.
-    pub async fn send_file_to_chat(client: &Client, call: &Call) -> Result<Outcome, String> {
-        let business_id = call
-            .arg(Location::Path, "businessId")?
-            .ok_or("the call has no `businessId`")?;
-        let chat_id = call
-            .arg(Location::Query, "chatId")?
-            .ok_or("the call has no `chatId`")?;
-        let part = call.part("file")?;
-        let mut file = ChatFile::new(
-            part.filename.clone().unwrap_or_default(),
-            part.content.clone(),
-        );
-        if let Some(content_type) = &part.content_type {
-            file = file.with_content_type(content_type.clone());
+                file.name,
+                file.len()
+            )));
         }
-        Ok(Outcome::from_result(
-            send_file(client, business_id, chat_id, file).await,
-        ))
+        let part = Part::stream_with_length(file.content.clone(), file.content.len() as u64)
+            .file_name(file.name.clone())
+            .mime_str(&file.content_type)
+            .map_err(|_| {
+                Error::invalid_request(format!(
+                    "{:?} is not a media type (file {:?})",
+                    file.content_type, file.name
+                ))
+            })?;
+        let url = format!(
+            "{}/v2/businesses/{business_id}/chats/file/send?chatId={chat_id}",
+            progenitor_client::ClientInfo::baseurl(self)
+        );
+        multipart::send::<_, _, types::ApiErrorResponse>(
+            self,
+            "send_file_to_chat",
+            Method::POST,
+            &url,
+            Form::new().part("file", part),
+        )
+        .await
     }
 }
 

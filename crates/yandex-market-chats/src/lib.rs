@@ -108,34 +108,7 @@ use std::num::NonZeroU64;
 
 /// The longest text message, in characters (Unicode scalar values).
 pub const MAX_MESSAGE_CHARS: usize = 4096;
-/// Requests Yandex allows in flight at once per cabinet (business).
-pub const MAX_PARALLEL_REQUESTS_PER_BUSINESS: usize = 4;
-
 impl Client {
-    /// A builder for a client of the Yandex Market Partner API ([`DEFAULT_BASE_URL`])
-    /// that sends an API-Key token (`Api-Key: <token>`, see [`Auth::yandex_api_key`])
-    /// and runs at most [`MAX_PARALLEL_REQUESTS_PER_BUSINESS`] requests per cabinet
-    /// at once. Use [`ClientBuilder::base_url`] to point it elsewhere
-    /// (`scheme://host[:port]`, like every client's: the request paths carry `/v2`).
-    pub fn builder(api_key: impl Into<String>) -> ClientBuilder<Client> {
-        Client::builder_with(Auth::yandex_api_key(api_key))
-    }
-
-    /// Like [`Client::builder`], with an OAuth token of the `market:partner-api`
-    /// scope (`Authorization: Bearer <token>`, see [`Auth::yandex_oauth`]).
-    pub fn builder_oauth(token: impl Into<String>) -> ClientBuilder<Client> {
-        Client::builder_with(Auth::yandex_oauth(token))
-    }
-
-    fn builder_with(auth: Auth) -> ClientBuilder<Client> {
-        ClientBuilder::new(DEFAULT_BASE_URL, auth).concurrency_limit(
-            ConcurrencyLimit::per_path_segment_after(
-                "businesses",
-                MAX_PARALLEL_REQUESTS_PER_BUSINESS,
-            ),
-        )
-    }
-
     /// Sends the text `message` to chat `chat_id` of cabinet `business_id`.
     ///
     /// An empty message, one over [`MAX_MESSAGE_CHARS`] characters, or an id of 0

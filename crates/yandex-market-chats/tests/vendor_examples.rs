@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use marketplace_conformance::{Direction, SpecSchemas};
+use marketplace_spec_check::{Direction, SpecSchemas};
 use marketplace_yandex_market_chats::types;
 use serde_json::{Value, json};
 

@@ -30,24 +30,6 @@
 
 marketplace_runtime::include_generated_client!();
 
-pub use marketplace_runtime::{Auth, Authenticate, ClientBuilder, Error, Result, RetryPolicy};
-
-/// What Yandex Market sends for authentication: nothing. Notifications carry no
-/// credentials or signature (receivers check where they come from instead; see the
-/// spec).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Unsigned;
-
-impl Authenticate for Unsigned {
-    fn authenticate(&self, _request: &mut reqwest::Request) -> std::result::Result<(), String> {
-        Ok(())
-    }
-}
-
-impl Client {
-    /// A builder for a client delivering to the receiver at `receiver_base_url` (its
-    /// `/notification` endpoint), without credentials, as Yandex Market does.
-    pub fn builder(receiver_base_url: impl Into<String>) -> ClientBuilder<Client> {
-        ClientBuilder::new(receiver_base_url, Auth::custom(Unsigned))
-    }
-}
+pub use marketplace_runtime::{
+    Auth, Authenticate, ClientBuilder, Error, Result, RetryPolicy, Unsigned,
+};

@@ -29,6 +29,7 @@ const RULES: &[fn(&Spec) -> Vec<Finding>] = &[
     operations::check,
     responses::check,
     crate::pagination::lint,
+    crate::marketplace::lint,
 ];
 
 /// Checks every house rule; an empty result means progenitor can be called safely.

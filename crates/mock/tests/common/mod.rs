@@ -5,9 +5,9 @@
 
 use marketplace_codegen::Spec;
 use marketplace_codegen::lint::operations;
-use marketplace_conformance::{Direction, SpecSchemas, workspace_root};
 use marketplace_mock::{MockConfig, MockMarketplace};
 use marketplace_runtime::MetroHmac;
+use marketplace_spec_check::{Direction, SpecSchemas, workspace_root};
 use reqwest::Method;
 use serde_json::Value;
 

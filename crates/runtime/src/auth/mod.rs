@@ -2,6 +2,7 @@
 //! its own module; [`Auth`] is the handle a client holds.
 
 mod bearer;
+mod deliveries;
 mod metro_hmac;
 mod skyhub;
 mod yandex;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use reqwest::header::HeaderValue;
 
 pub use bearer::Bearer;
+pub use deliveries::{DeliverySigning, Unsigned};
 pub use metro_hmac::{MetroHmac, SignatureEncoding};
 pub use skyhub::SkyHub;
 pub use yandex::Yandex;

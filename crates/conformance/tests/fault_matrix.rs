@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use marketplace_conformance::Outcome;
 use marketplace_conformance::{MARKETPLACES, Scenario, representative_fixtures};
 use marketplace_sdk::runtime::RetryPolicy;
-use marketplace_sdk::runtime::replay::Outcome;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

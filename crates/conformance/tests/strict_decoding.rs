@@ -4,9 +4,9 @@
 //! does not fail the call (item 6), and SkyHub's object-or-list answer keeps the
 //! JSON path of a field error (item 7).
 
+use marketplace_conformance::Outcome;
 use marketplace_conformance::{MARKETPLACES, Scenario, representative_fixtures};
 use marketplace_sdk::runtime::RetryPolicy;
-use marketplace_sdk::runtime::replay::Outcome;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -212,7 +212,7 @@ async fn skyhub_list_chats_errors_keep_their_json_path() {
 /// notification whose item is an array, are refused.
 #[test]
 fn receivers_refuse_an_array_where_the_spec_says_object() {
-    use marketplace_sdk::webhooks::{metro, yandex};
+    use marketplace_webhooks::{metro, yandex};
     let array = br#"[null, "SOMETHING_NEW", "m-1", {}]"#;
     assert!(metro::Delivery::from_json(array).is_err());
     let object = br#"{"event": "SOMETHING_NEW", "messageId": "m-1", "payload": {}}"#;
@@ -232,7 +232,7 @@ fn receivers_refuse_an_array_where_the_spec_says_object() {
 fn a_signed_metro_delivery_whose_body_is_an_array_is_refused() {
     use axum::http::{HeaderMap, HeaderValue, StatusCode};
     use marketplace_sdk::runtime::MetroHmac;
-    use marketplace_sdk::webhooks::metro::MetroReceiver;
+    use marketplace_webhooks::metro::MetroReceiver;
     const URL: &str = "http://127.0.0.1:9/metro-markets/events";
     const NOW: i64 = 1_772_530_260;
     let receiver = MetroReceiver::new(URL, "fake-metro-client-key", "fake-metro-client-secret")

@@ -1,15 +1,14 @@
-//! Support for replaying recorded fixtures through a generated client.
+//! A recorded call and what replaying it produced.
 //!
-//! The house code generator emits, for each client crate with the `replay` feature,
-//! a `replay::dispatch(&Client, &Call) -> Outcome` that maps an operation id and its
-//! recorded arguments onto the generated builder. The conformance harness builds the
-//! [`Call`] from a fixture's recorded request. Not for application code.
+//! This crate's build script generates, for each client, a `dispatch(&Client, &Call)
+//! -> Outcome` (`marketplace_codegen::replay`) that maps an operation id and its
+//! recorded arguments onto the generated builder; the harness builds the [`Call`]
+//! from a fixture's recorded request.
 
+use marketplace_runtime::Error;
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-
-use crate::Error;
 
 /// Where an operation parameter travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,17 +93,6 @@ fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, String> {
             std::any::type_name::<T>()
         )
     })
-}
-
-/// Whether the runtime retries a call like a read: `method` is one HTTP defines as
-/// idempotent, or the spec declares the operation so (`x-idempotent: true`). The
-/// same rule the `exec` hook applies, so tests predict retries from the spec rather
-/// than from the method alone.
-pub fn is_retried_like_a_read(method: &str, declared_idempotent: bool) -> bool {
-    declared_idempotent
-        || method
-            .parse::<reqwest::Method>()
-            .is_ok_and(|method| crate::retry::is_idempotent(&method))
 }
 
 /// What a replayed call produced.

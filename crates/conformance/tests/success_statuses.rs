@@ -6,9 +6,9 @@
 //! 2xx statuses; a 2xx whose body does not decode is an error that says the request
 //! succeeded.
 
+use marketplace_conformance::Outcome;
 use marketplace_conformance::{MARKETPLACES, Scenario, fixture_files};
 use marketplace_sdk::runtime::RetryPolicy;
-use marketplace_sdk::runtime::replay::Outcome;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Every success fixture of every client.

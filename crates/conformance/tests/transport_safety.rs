@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use marketplace_conformance::Outcome;
 use marketplace_conformance::{MARKETPLACES, Scenario, representative_fixtures};
-use marketplace_sdk::runtime::replay::Outcome;
 use marketplace_sdk::runtime::{Clock, MetroHmac, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::any;

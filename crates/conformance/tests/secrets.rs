@@ -8,9 +8,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use marketplace_conformance::Outcome;
 use marketplace_conformance::{MARKETPLACES, Scenario, fixture_files, representative_fixtures};
 use marketplace_sdk::runtime::RetryPolicy;
-use marketplace_sdk::runtime::replay::Outcome;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -140,7 +140,7 @@ async fn no_secret_appears_in_traces_debug_or_errors() {
     );
     let everything = format!("{traces}\n{seen}");
     for marketplace in MARKETPLACES {
-        for secret in marketplace.secrets {
+        for secret in marketplace.secrets() {
             assert!(
                 !everything.contains(secret),
                 "{}: a secret leaked:\n{everything}",
