@@ -12,6 +12,7 @@
 //! these checks with insta allowed to rewrite snapshots, `cargo xtask check` and
 //! `cargo test` with insta forbidden to (under `CI=true` it never writes).
 
+mod call;
 mod marketplaces;
 mod replay;
 mod scenario;
@@ -21,9 +22,10 @@ use std::path::Path;
 
 use marketplace_codegen::spec::operations;
 
-use marketplace_runtime::replay::Outcome;
 use serde_json::{Value, json};
 
+pub use call::{call_from_args, run_call};
+pub use marketplace_runtime::replay::{Call, Outcome};
 pub use marketplace_spec_check::{
     Direction, FIX_COMMAND, Fixture, FixtureFile, SpecReport, SpecSchemas, check_snapshot, counted,
     workspace_root,
@@ -144,7 +146,18 @@ fn registered(name: &str) -> Result<(), String> {
 /// client (which must send exactly the recorded request), and the decoded result
 /// matches the snapshot beside it (`<case>.snap`).
 pub fn check_fixture(spec_name: &str, operation: &str, case: &str) -> Result<(), String> {
-    let scenario = Scenario::load(spec_name, operation, case)?;
+    check_fixture_in(&workspace_root(), spec_name, operation, case)
+}
+
+/// [`check_fixture`] for the specs and fixtures under `root` (a workspace, or a copy
+/// of its `specs/` and `tests/fixtures/`); the snapshot is the one beside the fixture.
+pub fn check_fixture_in(
+    root: &Path,
+    spec_name: &str,
+    operation: &str,
+    case: &str,
+) -> Result<(), String> {
+    let scenario = Scenario::load_in(root, spec_name, operation, case)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
