@@ -19,12 +19,8 @@ use serde_json::Value;
 /// exchange is scrubbed by tests/fixtures/scrub-rules.yaml, refused if a credential
 /// or a real e-mail address is left, and checked like `cargo xtask check` checks it
 /// before anything is written.
-///
-/// Example:
-///   cargo xtask record lectronz get_message --case unread_customer_message
-///     --base-url https://lectronz.com --arg id=1043
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask record", version)]
+#[command(bin_name = "cargo xtask record", version, after_help = EXAMPLES)]
 struct Cli {
     /// The spec: lectronz, skyhub-sac, yandex-market-chats, metro-message-center or
     /// metro-subscriptions.
@@ -60,6 +56,14 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
 }
+
+const EXAMPLES: &str = "Examples:
+  MKT_LECTRONZ_DEFAULT_API_KEY=… cargo xtask record lectronz get_message \\
+      --case unread_customer_message --base-url https://lectronz.com --arg id=1043
+  cargo xtask record yandex-market-chats get_chats --case first_page --dry-run \\
+      --base-url https://api.partner.market.yandex.ru --arg businessId=12345 --body '{}'
+
+  Try it on the mock: `cargo xtask mock` prints a base URL and credentials for each API.";
 
 fn name_value(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
