@@ -43,23 +43,33 @@ impl std::fmt::Display for Report {
 pub fn rewrite_origin(fixture: &mut Value, from: &str, to: &str) -> usize {
     let mut changed = 0;
     let parts = [
-        "/request/query",
-        "/request/body",
-        "/response/headers",
-        "/response/body",
+        QUERY,
+        REQUEST_BODY,
+        RESPONSE_HEADERS,
+        RESPONSE_BODY,
         "/response/raw_body",
     ];
+    visit_parts(fixture, &parts, &mut |_, text| {
+        if let Some(rewritten) = replace_origin(text, from, to) {
+            *text = rewritten;
+            changed += 1;
+        }
+    });
+    changed
+}
+
+const QUERY: &str = "/request/query";
+const REQUEST_BODY: &str = "/request/body";
+const RESPONSE_HEADERS: &str = "/response/headers";
+const RESPONSE_BODY: &str = "/response/body";
+
+/// [`visit_strings`] under each of `parts` (JSON pointers into the fixture) there is.
+fn visit_parts(fixture: &mut Value, parts: &[&str], f: &mut impl FnMut(&[String], &mut String)) {
     for part in parts {
         if let Some(value) = fixture.pointer_mut(part) {
-            visit_strings(value, &mut Vec::new(), &mut |_, text| {
-                if let Some(rewritten) = replace_origin(text, from, to) {
-                    *text = rewritten;
-                    changed += 1;
-                }
-            });
+            visit_strings(value, &mut Vec::new(), f);
         }
     }
-    changed
 }
 
 /// `text` with every occurrence of the origin `from` that ends there (at the end,
@@ -85,22 +95,13 @@ fn replace_origin(text: &str, from: &str, to: &str) -> Option<String> {
 /// space, fraction digits, HTTP date). Returns the number moved.
 pub fn shift_times(fixture: &mut Value, seconds: i64) -> usize {
     let mut shifted = 0;
-    let parts = [
-        "/request/query",
-        "/request/body",
-        "/response/headers",
-        "/response/body",
-    ];
-    for part in parts {
-        if let Some(value) = fixture.pointer_mut(part) {
-            visit_strings(value, &mut Vec::new(), &mut |_, text| {
-                if let Some(moved) = shift_time(text, seconds) {
-                    *text = moved;
-                    shifted += 1;
-                }
-            });
+    let parts = [QUERY, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY];
+    visit_parts(fixture, &parts, &mut |_, text| {
+        if let Some(moved) = shift_time(text, seconds) {
+            *text = moved;
+            shifted += 1;
         }
-    }
+    });
     shifted
 }
 
@@ -213,11 +214,10 @@ impl Placeholders {
 /// placeholders given.
 pub fn personal_data(fixture: &mut Value, rules: &PersonalData) -> Placeholders {
     let mut placeholders = Placeholders::default();
-    for part in ["/request/query", "/request/body", "/response/body"] {
-        let Some(value) = fixture.pointer_mut(part) else {
-            continue;
-        };
-        visit_strings(value, &mut Vec::new(), &mut |path, text| {
+    visit_parts(
+        fixture,
+        &[QUERY, REQUEST_BODY, RESPONSE_BODY],
+        &mut |path, text| {
             let in_array = path
                 .last()
                 .is_some_and(|key| key.bytes().all(|b| b.is_ascii_digit()));
@@ -229,8 +229,8 @@ pub fn personal_data(fixture: &mut Value, rules: &PersonalData) -> Placeholders 
             if let Some(kind) = kind {
                 *text = placeholders.for_value(kind, text);
             }
-        });
-    }
+        },
+    );
     placeholders
 }
 

@@ -299,20 +299,18 @@ fn a_secret_and_an_email_in_a_response_are_refused_and_nothing_is_written() {
             .await;
         server
     });
-    let output = record(
-        tree.path(),
-        &[("MKT_LECTRONZ_DEFAULT_API_KEY", live_key.to_owned())],
-        &[
-            "lectronz",
-            "get_message",
-            "--case",
-            "echoed_key",
-            "--base-url",
-            &server.uri(),
-            "--arg",
-            "id=7",
-        ],
-    );
+    let uri = server.uri();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["lectronz", "get_message", "--case", "echoed_key"];
+        args.extend(["--base-url", &uri, "--arg", "id=7"]);
+        args.extend(extra);
+        record(
+            tree.path(),
+            &[("MKT_LECTRONZ_DEFAULT_API_KEY", live_key.to_owned())],
+            &args,
+        )
+    };
+    let output = run(&[]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     for part in [
@@ -337,21 +335,7 @@ fn a_secret_and_an_email_in_a_response_are_refused_and_nothing_is_written() {
     );
 
     // --dry-run refuses the same way: it would print the secret.
-    let output = record(
-        tree.path(),
-        &[("MKT_LECTRONZ_DEFAULT_API_KEY", live_key.to_owned())],
-        &[
-            "lectronz",
-            "get_message",
-            "--case",
-            "echoed_key",
-            "--base-url",
-            &server.uri(),
-            "--arg",
-            "id=7",
-            "--dry-run",
-        ],
-    );
+    let output = run(&["--dry-run"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
