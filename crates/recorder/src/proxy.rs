@@ -226,16 +226,24 @@ async fn send_on(
                     headers,
                     body: body.to_vec(),
                 }),
-                Err(e) => Err(format!(
-                    "the answer of {origin} broke off: {}",
-                    e.without_url()
-                )),
+                Err(e) => Err(format!("the answer of {origin} broke off: {}", chain(e))),
             }
         }
-        // Without the URL: its query may carry personal data.
-        Err(e) => Err(format!("{origin} did not answer: {}", e.without_url())),
+        Err(e) => Err(format!("{origin} did not answer: {}", chain(e))),
     };
     (credential_headers, sent_at, response)
+}
+
+/// The error and its causes, without the URL (its query may carry personal data).
+fn chain(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// The names of the headers whose values `after` sets differently from `before`.

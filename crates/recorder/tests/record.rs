@@ -557,3 +557,36 @@ fn bad_input_is_refused_before_anything_is_sent() {
         );
     }
 }
+
+#[test]
+fn an_unreachable_marketplace_is_reported_and_nothing_is_written() {
+    let tree = scratch_tree();
+    // A port nobody listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let output = record(
+        tree.path(),
+        &[("MKT_LECTRONZ_DEFAULT_API_KEY", "k".into())],
+        &[
+            "lectronz",
+            "get_message",
+            "--case",
+            "x",
+            "--base-url",
+            &base_url,
+            "--arg",
+            "id=1",
+        ],
+    );
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{base_url} did not answer: error sending request")),
+        "{stderr}"
+    );
+    assert!(!fixture_path(tree.path(), "lectronz", "get_message", "x").exists());
+}
