@@ -1,4 +1,4 @@
-//! `cargo xtask generate` | `check` | `diff` | `bench` | `expand` | `mock`
+//! `cargo xtask generate` | `check` | `diff` | `bench` | `expand` | `mock` | `record`
 //!
 //! `check` and `generate` run the same checks in two stages ([`xtask::check`]): the
 //! spec stage in this process (house rules, generation, API-surface snapshots, the
@@ -29,7 +29,11 @@ commands:
   expand     write each client's generated code, formatted, to target/expanded/<spec>.rs
              (`cargo xtask expand lectronz` for one) to read it; nothing is committed
   mock       run the embedded mock marketplace (`cargo run -p marketplace-mock`);
-             arguments after `mock` go to it, e.g. `cargo xtask mock --threads 1000 --seed 7`";
+             arguments after `mock` go to it, e.g. `cargo xtask mock --threads 1000 --seed 7`
+  record     call one operation of a live API and write the exchange, scrubbed, as a
+             fixture (`cargo run -p marketplace-recorder`), e.g. `cargo xtask record
+             lectronz get_message --case unread --base-url https://lectronz.com --arg id=1043`;
+             see `cargo xtask record --help`";
 
 fn main() -> ExitCode {
     let command = std::env::args().nth(1);
@@ -48,8 +52,9 @@ fn main() -> ExitCode {
             };
         }
         Some("expand") => return expand(std::env::args().skip(2).collect()),
-        // A separate process: xtask never links a client crate (see `check`).
-        Some("mock") => return mock(std::env::args().skip(2)),
+        // Separate processes: xtask never links a client crate (see `check`).
+        Some("mock") => return run_child("marketplace-mock", std::env::args().skip(2)),
+        Some("record") => return run_child("marketplace-recorder", std::env::args().skip(2)),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -137,19 +142,20 @@ fn diff(args: impl Iterator<Item = String>) -> ExitCode {
     }
 }
 
-/// `cargo xtask mock [args…]`: `cargo run -p marketplace-mock -- [args…]`, which
-/// prints the base URLs and credentials and serves until Ctrl-C.
-fn mock(args: impl Iterator<Item = String>) -> ExitCode {
+/// `cargo xtask mock|record [args…]`: `cargo run -p <package> -- [args…]` (the mock
+/// prints its base URLs and credentials and serves until Ctrl-C; the recorder writes
+/// one fixture), with the child's exit status.
+fn run_child(package: &str, args: impl Iterator<Item = String>) -> ExitCode {
     let status = std::process::Command::new(xtask::cargo())
         .current_dir(workspace_root())
-        .args(["run", "--quiet", "-p", "marketplace-mock", "--"])
+        .args(["run", "--quiet", "-p", package, "--"])
         .args(args)
         .status();
     match status {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => ExitCode::from(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1)),
         Err(e) => {
-            eprintln!("error: cannot run `cargo run -p marketplace-mock`: {e}");
+            eprintln!("error: cannot run `cargo run -p {package}`: {e}");
             ExitCode::FAILURE
         }
     }

@@ -13,6 +13,7 @@
 //! `cargo test` with insta forbidden to (under `CI=true` it never writes).
 
 mod call;
+mod call_from_args;
 mod handwritten;
 mod marketplaces;
 mod replay;
@@ -26,6 +27,7 @@ use marketplace_codegen::spec::operations;
 use serde_json::{Value, json};
 
 pub use call::{Call, FilePart, Location, Outcome};
+pub use call_from_args::{call_from_args, run_call};
 pub use marketplace_spec_check::{
     Direction, FIX_COMMAND, Fixture, FixtureFile, SpecReport, SpecSchemas, check_snapshot, counted,
     workspace_root,
@@ -139,7 +141,18 @@ fn registered(name: &str) -> Result<(), String> {
 /// client (which must send exactly the recorded request), and the decoded result
 /// matches the snapshot beside it (`<case>.snap`).
 pub fn check_fixture(spec_name: &str, operation: &str, case: &str) -> Result<(), String> {
-    let scenario = Scenario::load(spec_name, operation, case)?;
+    check_fixture_in(&workspace_root(), spec_name, operation, case)
+}
+
+/// [`check_fixture`] for the specs and fixtures under `root` (a workspace, or a copy
+/// of its `specs/` and `tests/fixtures/`); the snapshot is the one beside the fixture.
+pub fn check_fixture_in(
+    root: &Path,
+    spec_name: &str,
+    operation: &str,
+    case: &str,
+) -> Result<(), String> {
+    let scenario = Scenario::load_in(root, spec_name, operation, case)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -54,14 +54,7 @@ pub fn call_for(
         )]);
     }
     let params = op.parameters(doc);
-    let schema_of = |location: &str, name: &str| {
-        params.iter().map(|(p, _)| *p).find(|p| {
-            p["in"] == location
-                && p["name"]
-                    .as_str()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-    };
+    let schema_of = |location: &str, name: &str| parameter(&params, location, name);
     for (t, a) in template.iter().zip(&actual) {
         match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
             Some(name) => {
@@ -120,8 +113,22 @@ pub fn call_for(
     }
 }
 
+/// The parameter `name` (any case) at `location` among an operation's `params`.
+pub(crate) fn parameter<'s>(
+    params: &[(&'s Value, String)],
+    location: &str,
+    name: &str,
+) -> Option<&'s Value> {
+    params.iter().map(|(p, _)| *p).find(|p| {
+        p["in"] == location
+            && p["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
+}
+
 /// A parameter's text as the JSON value its schema describes.
-fn typed(doc: &Value, raw: &str, schema: &Value) -> Result<Value, String> {
+pub(crate) fn typed(doc: &Value, raw: &str, schema: &Value) -> Result<Value, String> {
     let schema = resolve(doc, schema);
     match schema["type"].as_str() {
         Some("integer") => raw

@@ -2,6 +2,7 @@
 //! into a call. Fixture replay uses it as recorded; the fault-matrix tests use it
 //! to run the same call against scripted failures.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::call::{Call, Outcome};
@@ -14,7 +15,7 @@ use wiremock::{Request, ResponseTemplate};
 use marketplace_spec_check::{Fixture, FixtureFile, SpecSchemas, conforms, fixture_file};
 
 use crate::marketplaces::{self, Marketplace, ReplayContext};
-use crate::{load, replay, workspace_root};
+use crate::{replay, workspace_root};
 
 /// A fixture ready to run through its client.
 pub struct Scenario {
@@ -33,11 +34,22 @@ impl Scenario {
     /// Loads `tests/fixtures/<spec>/<operation>/<case>.json`, checks it conforms to the
     /// spec and builds the call; the error names the fixture and every problem.
     pub fn load(spec_name: &str, operation: &str, case: &str) -> Result<Scenario, String> {
-        let file = fixture_file(&workspace_root(), spec_name, operation, case);
+        Scenario::load_in(&workspace_root(), spec_name, operation, case)
+    }
+
+    /// [`Scenario::load`] from the specs and fixtures under `root` (a workspace, or a
+    /// copy of its `specs/` and `tests/fixtures/`).
+    pub fn load_in(
+        root: &Path,
+        spec_name: &str,
+        operation: &str,
+        case: &str,
+    ) -> Result<Scenario, String> {
+        let file = fixture_file(root, spec_name, operation, case);
         let fail =
             |problems: Vec<String>| format!("{}:\n  {}", file.display(), problems.join("\n  "));
         let fixture = file.load()?;
-        let spec = load(spec_name)?;
+        let spec = marketplace_spec_check::load(root, spec_name)?;
         let ops = operations(&spec.document);
         let op = ops.iter().find(|op| op.id() == operation).ok_or_else(|| {
             fail(vec![format!(
@@ -181,7 +193,7 @@ fn replace_first_enum(
 }
 
 /// The path part of the first server URL (`/api/v1`), which every request path starts with.
-fn base_path(doc: &Value) -> String {
+pub(crate) fn base_path(doc: &Value) -> String {
     let url = doc["servers"][0]["url"].as_str().unwrap_or_default();
     let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
     after_scheme

@@ -142,6 +142,23 @@ pub fn write_signatures(root: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(written)
 }
 
+/// Sets the signature headers of `fixture` (a fixture as JSON) to the ones computed
+/// for it, if `spec` is signed: after anything in its request changed. Returns
+/// whether the spec is signed.
+pub fn sign_fixture(spec: &str, fixture: &mut Value) -> Result<bool, String> {
+    let Some(signing) = signed_specs().into_iter().find(|s| s.spec == spec) else {
+        return Ok(false);
+    };
+    let expected = expected_headers(&signing, fixture)?;
+    let headers = fixture["request"]["headers"]
+        .as_object_mut()
+        .ok_or("the fixture's request has no `headers` object")?;
+    for (name, value) in expected {
+        headers.insert(name.to_owned(), Value::String(value));
+    }
+    Ok(true)
+}
+
 fn expected_headers(
     signing: &Signing,
     fixture: &Value,
@@ -193,6 +210,29 @@ mod tests {
             wrong.is_empty(),
             "run `cargo run -p marketplace-conformance --bin sign-fixtures -- --write`: {wrong:#?}"
         );
+    }
+
+    #[test]
+    fn sign_fixture_writes_the_headers_the_check_expects_and_only_for_signed_specs() {
+        let mut fixture = serde_json::json!({
+            "now": 1_757_581_999,
+            "request": {"method": "GET", "path": "/openapi/v1/chats", "query": {"limit": "2"},
+                "headers": {"accept": "application/json", "x-signature": "stale"}}
+        });
+        assert!(sign_fixture("metro-message-center", &mut fixture).unwrap());
+        let message_center = signed_specs()
+            .into_iter()
+            .find(|s| s.spec == "metro-message-center")
+            .unwrap();
+        let expected = expected_headers(&message_center, &fixture).unwrap();
+        for (name, value) in &expected {
+            assert_eq!(fixture["request"]["headers"][*name], *value, "{name}");
+        }
+        assert_eq!(fixture["request"]["headers"]["accept"], "application/json");
+        let unsigned = fixture.clone();
+        let mut lectronz = unsigned.clone();
+        assert!(!sign_fixture("lectronz", &mut lectronz).unwrap());
+        assert_eq!(lectronz, unsigned);
     }
 
     #[test]

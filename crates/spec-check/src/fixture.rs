@@ -1,23 +1,25 @@
 //! Recorded fixtures: one JSON file per exchange, `tests/fixtures/<spec>/<operation>/<case>.json`.
+//! Serializing a [`Fixture`] writes the house format (fields in this order, absent
+//! optional ones left out), as `cargo xtask record` does.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One recorded exchange.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
     /// What this exchange shows, in one sentence.
     pub description: String,
     /// Where the payloads come from (a seed document, a vendor spec example), if verbatim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Unix time (seconds) the client's clock reads during the exchange; needed
     /// where requests are signed with a timestamp.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<i64>,
     /// The request the client must send, exactly.
     pub request: RecordedRequest,
@@ -26,7 +28,7 @@ pub struct Fixture {
 }
 
 /// A request as it travels on the wire.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedRequest {
     /// Upper-case HTTP method.
@@ -34,37 +36,37 @@ pub struct RecordedRequest {
     /// The full path as sent, percent-encoded (including the server's base path).
     pub path: String,
     /// Query parameters as sent (all of them: an extra one is a mismatch).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub query: BTreeMap<String, String>,
     /// Headers that matter (lower-case names); others the client sends are ignored.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// The JSON body, if any.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     /// A `multipart/form-data` body, part by part, in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multipart: Option<Vec<RecordedPart>>,
 }
 
 /// One part of a recorded `multipart/form-data` body.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedPart {
     /// The form field name.
     pub name: String,
     /// The file name, for file parts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// The part's `Content-Type`, if it has one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The part's content (UTF-8 text).
     pub content: String,
 }
 
 /// A response as the marketplace sent it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedResponse {
     /// HTTP status.
@@ -73,10 +75,10 @@ pub struct RecordedResponse {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// A JSON body.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     /// A non-JSON body (an HTML error page, a truncated body), sent verbatim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_body: Option<String>,
 }
 
@@ -162,4 +164,54 @@ fn file_name(path: &Path) -> String {
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writing a fixture gives the house format: the fields in the documented order,
+    /// absent optional ones left out, and it reads back as the same exchange (every
+    /// fixture of the workspace).
+    #[test]
+    fn fixtures_are_written_in_the_house_format_and_read_back_unchanged() {
+        let root = crate::workspace_root();
+        let mut count = 0;
+        for spec in crate::spec_names(&root) {
+            for file in crate::fixture_files(&root, &spec) {
+                let fixture = file.load().unwrap();
+                let text = serde_json::to_string_pretty(&fixture).unwrap();
+                let again: Fixture = serde_json::from_str(&text).unwrap();
+                assert_eq!(
+                    serde_json::to_value(&again).unwrap(),
+                    serde_json::to_value(&fixture).unwrap(),
+                    "{}",
+                    file.display()
+                );
+                let order = [
+                    "\"description\"",
+                    "\"request\"",
+                    "\"method\"",
+                    "\"response\"",
+                    "\"status\"",
+                ];
+                // Each key after the one before it.
+                let mut from = 0;
+                for key in order {
+                    from += text[from..]
+                        .find(key)
+                        .unwrap_or_else(|| panic!("{key} in {text}"));
+                }
+                assert!(text.starts_with("{\n  \"description\""), "{text}");
+                assert_eq!(text.contains("\"now\""), fixture.now.is_some());
+                assert_eq!(text.contains("\"source\""), fixture.source.is_some());
+                assert_eq!(
+                    text.contains("\"multipart\""),
+                    fixture.request.multipart.is_some()
+                );
+                count += 1;
+            }
+        }
+        assert!(count > 100, "{count}");
+    }
 }
