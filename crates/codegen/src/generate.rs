@@ -117,6 +117,7 @@ pub(crate) fn generate_syntax(
     }
     crate::marketplace::add_items(spec, &mut file)?;
     crate::pagination::add_streams(spec, &mut file)?;
+    crate::docs::add(spec, &mut file);
     Ok((file, enums))
 }
 

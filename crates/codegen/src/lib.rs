@@ -10,6 +10,7 @@
 //! CI gate can never disagree.
 
 mod decoding;
+mod docs;
 pub mod enums;
 mod generate;
 pub mod lint;

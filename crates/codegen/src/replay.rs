@@ -131,7 +131,7 @@ pub fn decoders_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Find
 
 /// `ty` as code outside the client crate writes it: the generated code names its
 /// tolerant enums `crate::generated::types::X`, reachable here as `types::X`.
-fn outside(ty: &syn::Type) -> syn::Type {
+pub(crate) fn outside(ty: &syn::Type) -> syn::Type {
     struct Rewrite;
     impl syn::visit_mut::VisitMut for Rewrite {
         fn visit_path_mut(&mut self, path: &mut syn::Path) {

@@ -230,6 +230,24 @@ fn description_of_the_api() {
 }
 
 #[test]
+fn docs_in_repository() {
+    for (pointer, text) in [
+        (
+            "/info/description",
+            "A test API (see shared/seeds/001_x.txt).",
+        ),
+        (
+            "/components/schemas/Item/properties/id/description",
+            "Its id, as in ../shared/refdocs/shop.md.",
+        ),
+    ] {
+        let mut doc = base();
+        *at(&mut doc, pointer) = json!(text);
+        only(doc, "docs-in-repository", pointer);
+    }
+}
+
+#[test]
 fn description_of_a_schema() {
     let mut doc = base();
     remove(&mut doc, "/components/schemas/Item/description");
