@@ -163,21 +163,7 @@ pub(crate) fn schemas_as_tolerant_as_decoding(items: &mut [Item]) {
         let Item::Struct(s) = item else { continue };
         let owner = s.ident.to_string();
         for field in s.fields.iter_mut() {
-            let with = field
-                .attrs
-                .iter()
-                .filter(|a| a.path().is_ident("serde"))
-                .flat_map(serde_metas)
-                .find_map(|meta| match meta {
-                    Meta::NameValue(nv) if nv.path.is_ident("deserialize_with") => match nv.value {
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(path),
-                            ..
-                        }) => Some(path.value()),
-                        _ => None,
-                    },
-                    _ => None,
-                });
+            let with = serde_text(&field.attrs, "deserialize_with");
             let Some(with) = with else { continue };
             let ty = &field.ty;
             let schema = if with == LENIENT_MAP {
@@ -199,16 +185,21 @@ pub(crate) fn schemas_as_tolerant_as_decoding(items: &mut [Item]) {
 
 /// The function of `#[serde(default = "…")]`, if the field has one.
 fn default_fn(attrs: &[Attribute]) -> Option<syn::ExprPath> {
+    syn::parse_str(&serde_text(attrs, "default")?).ok()
+}
+
+/// The text of `#[serde(<key> = "…")]`, if an attribute has it.
+fn serde_text(attrs: &[Attribute], key: &str) -> Option<String> {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("serde"))
         .flat_map(serde_metas)
         .find_map(|meta| match meta {
-            Meta::NameValue(nv) if nv.path.is_ident("default") => match nv.value {
+            Meta::NameValue(nv) if nv.path.is_ident(key) => match nv.value {
                 syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(path),
+                    lit: syn::Lit::Str(text),
                     ..
-                }) => path.parse().ok(),
+                }) => Some(text.value()),
                 _ => None,
             },
             _ => None,

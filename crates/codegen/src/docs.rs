@@ -238,6 +238,17 @@ mod tests {
         );
     }
 
+    /// The doc of each method of `imp`.
+    fn docs_of(imp: &syn::ItemImpl) -> Vec<Option<String>> {
+        imp.items
+            .iter()
+            .map(|item| match item {
+                syn::ImplItem::Fn(f) => f.attrs.iter().find_map(doc_text),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn the_ignored_placeholder_is_replaced_and_setters_get_the_spec_descriptions() {
         let mut client: syn::ItemImpl = syn::parse_quote! {
@@ -249,19 +260,11 @@ mod tests {
             }
         };
         replace_placeholder(&mut client, "get_item", "```no_run\nexample\n```");
-        let docs: Vec<String> = client
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                syn::ImplItem::Fn(f) => f.attrs.iter().find_map(doc_text),
-                _ => None,
-            })
-            .collect();
         assert_eq!(
-            docs,
+            docs_of(&client),
             [
-                "Get an item\n\nSends a `GET` request\n```no_run\nexample\n```",
-                "Other\n```ignore\nx\n```",
+                Some("Get an item\n\nSends a `GET` request\n```no_run\nexample\n```".into()),
+                Some("Other\n```ignore\nx\n```".into()),
             ]
         );
 
@@ -275,16 +278,8 @@ mod tests {
         };
         let docs = [("itemId".to_owned(), "The item's id.".to_owned())];
         document_setters(&mut setters, "get_item", &docs);
-        let docs: Vec<Option<String>> = setters
-            .items
-            .iter()
-            .map(|item| match item {
-                syn::ImplItem::Fn(f) => f.attrs.iter().find_map(doc_text),
-                _ => None,
-            })
-            .collect();
         assert_eq!(
-            docs,
+            docs_of(&setters),
             [
                 Some(
                     "A builder for `client.get_item()`, which is the usual way to get one.".into()
