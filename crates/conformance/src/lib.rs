@@ -140,7 +140,11 @@ fn registered(name: &str) -> Result<(), String> {
 /// through the generated client (which must send exactly the recorded request), and
 /// the decoded result matches the snapshot beside it (`<case>.snap`).
 pub fn check_fixture(spec_name: &str, operation: &str, case: &str) -> Result<(), String> {
-    let scenario = Scenario::load(spec_name, operation, case)?;
+    check_scenario(&Scenario::load(spec_name, operation, case)?)
+}
+
+/// [`check_fixture`] of a loaded fixture.
+pub fn check_scenario(scenario: &Scenario) -> Result<(), String> {
     scenario
         .check_response_schema()
         .map_err(|problem| scenario.fail(vec![problem]))?;
@@ -173,7 +177,7 @@ pub fn check_fixture(spec_name: &str, operation: &str, case: &str) -> Result<(),
     let path = &scenario.file.path;
     check_snapshot(
         path.parent().unwrap_or(Path::new(".")),
-        case,
+        &scenario.file.case,
         &rendered,
         &fixture.description,
         path,

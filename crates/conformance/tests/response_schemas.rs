@@ -2,7 +2,7 @@
 //! response type accepts every recorded response body (issue 14, item 8): typify
 //! can never be stricter than the recorded traffic unnoticed.
 
-use marketplace_conformance::{MARKETPLACES, Scenario, generated_type_accepts};
+use marketplace_conformance::{MARKETPLACES, Scenario, check_scenario, generated_type_accepts};
 use serde_json::{Value, json};
 
 /// Two versions of one response type: the one a too-strict generator would write
@@ -125,5 +125,26 @@ fn null_where_the_decoder_reads_the_default_is_accepted_by_the_schema() {
         body.pointer("/data/1/children"),
         Some(&Value::Null),
         "the fixture still records a null"
+    );
+}
+
+#[test]
+fn the_fixture_check_runs_the_schema_check_first() {
+    let mut scenario = Scenario::load("lectronz", "get_message", "unread_customer_message")
+        .unwrap_or_else(|e| panic!("{e}"));
+    check_scenario(&scenario).unwrap_or_else(|p| panic!("{p}"));
+
+    let body = scenario
+        .fixture
+        .response
+        .body
+        .as_mut()
+        .expect("a JSON body");
+    body["id"] = json!("12");
+    let problem = check_scenario(&scenario).expect_err("a text id is not the generated i64");
+    assert!(
+        problem
+            .contains("the generated type `Message` is stricter than the recorded response body"),
+        "{problem}"
     );
 }
