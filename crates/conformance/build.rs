@@ -87,6 +87,7 @@ fn main() {
         signed_origin: {origin:?},
         decode: {module}::decode_every_response,
         decode_response: {module}::decode_response,
+        response_schema: {module}::response_schema,
         replay: |cx, call| {{
             Box::pin(async move {{
                 match client::<::marketplace_sdk::{module}::Client>(&cx, {auth:?}, {origin:?}) {{

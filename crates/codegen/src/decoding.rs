@@ -153,18 +153,53 @@ fn edit_field(
     Ok(helper)
 }
 
+/// With `JsonSchema` derived on the types ([`crate::Options::json_schema`]): makes
+/// each edited field's schema exactly as tolerant as [`edit_field`] made its
+/// decoding, so the harness's schema check holds the types to what they accept:
+/// `null` where it decodes as the default (the schema of `Option<T>`), any value
+/// among a flattened map's entries, where an unexpected one is skipped.
+pub(crate) fn schemas_as_tolerant_as_decoding(items: &mut [Item]) {
+    for item in items {
+        let Item::Struct(s) = item else { continue };
+        let owner = s.ident.to_string();
+        for field in s.fields.iter_mut() {
+            let with = serde_text(&field.attrs, "deserialize_with");
+            let Some(with) = with else { continue };
+            let ty = &field.ty;
+            let schema = if with == LENIENT_MAP {
+                quote! { ::serde_json::Map<::std::string::String, ::serde_json::Value> }
+            } else if with == NULL_AS_DEFAULT
+                || (with.starts_with(&format!("{owner}::__")) && with.ends_with("_null_as_default"))
+            {
+                quote! { ::std::option::Option<#ty> }
+            } else {
+                continue;
+            };
+            let schema = schema.to_string();
+            field
+                .attrs
+                .push(syn::parse_quote!(#[schemars(with = #schema)]));
+        }
+    }
+}
+
 /// The function of `#[serde(default = "…")]`, if the field has one.
 fn default_fn(attrs: &[Attribute]) -> Option<syn::ExprPath> {
+    syn::parse_str(&serde_text(attrs, "default")?).ok()
+}
+
+/// The text of `#[serde(<key> = "…")]`, if an attribute has it.
+fn serde_text(attrs: &[Attribute], key: &str) -> Option<String> {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("serde"))
         .flat_map(serde_metas)
         .find_map(|meta| match meta {
-            Meta::NameValue(nv) if nv.path.is_ident("default") => match nv.value {
+            Meta::NameValue(nv) if nv.path.is_ident(key) => match nv.value {
                 syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(path),
+                    lit: syn::Lit::Str(text),
                     ..
-                }) => path.parse().ok(),
+                }) => Some(text.value()),
                 _ => None,
             },
             _ => None,

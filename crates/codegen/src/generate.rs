@@ -20,12 +20,21 @@ pub struct Generated {
     pub surface: String,
 }
 
+/// What a build adds to the product code: [`generate`] uses the defaults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Derive `schemars::JsonSchema` on every generated type, through the runtime's
+    /// re-export: set when the runtime's `json-schema` feature is on (the conformance
+    /// harness's check that the types accept every recorded response), never for users.
+    pub json_schema: bool,
+}
+
 /// Module path of the generated code inside every client crate.
 const GENERATED_MODULE: &str = "crate::generated";
 
 /// The house progenitor settings. This is the only place they are written down:
 /// every build script and xtask go through [`generate`].
-fn house_settings(enums: &[TolerantEnum]) -> GenerationSettings {
+fn house_settings(enums: &[TolerantEnum], options: Options) -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -34,6 +43,11 @@ fn house_settings(enums: &[TolerantEnum]) -> GenerationSettings {
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote! { ::marketplace_runtime::Runtime })
         .with_derive("PartialEq");
+    if options.json_schema {
+        // `schemars` is the runtime's re-export, imported into `types` by
+        // `add_json_schema`; the derive names its crate by that relative path.
+        settings.with_derive("schemars::JsonSchema");
+    }
     for e in enums {
         settings.with_replacement(
             &e.name,
@@ -47,7 +61,12 @@ fn house_settings(enums: &[TolerantEnum]) -> GenerationSettings {
 /// Generates the client and API surface for `spec`, or explains (file, JSON
 /// pointer, rule) why the spec cannot be generated.
 pub fn generate(spec: &Spec) -> Result<Generated, Vec<Finding>> {
-    let (file, enums) = generate_syntax(spec)?;
+    generate_with(spec, Options::default())
+}
+
+/// [`generate`] with `options` (what a client's build script asks for).
+pub fn generate_with(spec: &Spec, options: Options) -> Result<Generated, Vec<Finding>> {
+    let (file, enums) = generate_syntax(spec, options)?;
     Ok(Generated {
         client: header(spec) + &prettyplease::unparse(&file),
         surface: surface::render(spec, &file, &enums),
@@ -57,7 +76,10 @@ pub fn generate(spec: &Spec) -> Result<Generated, Vec<Finding>> {
 /// The generated client as syntax, with the tolerant enums it defines: what the
 /// client file, the API surface and the conformance harness's replay code are read
 /// from.
-pub(crate) fn generate_syntax(spec: &Spec) -> Result<(syn::File, Vec<TolerantEnum>), Vec<Finding>> {
+pub(crate) fn generate_syntax(
+    spec: &Spec,
+    options: Options,
+) -> Result<(syn::File, Vec<TolerantEnum>), Vec<Finding>> {
     let findings = lint::lint(spec);
     if !findings.is_empty() {
         return Err(findings);
@@ -66,7 +88,7 @@ pub(crate) fn generate_syntax(spec: &Spec) -> Result<(syn::File, Vec<TolerantEnu
     let prepared = prepare_for_progenitor(&spec.document);
     let model = spec.model(&prepared).map_err(|f| vec![f])?;
 
-    let settings = house_settings(&enums);
+    let settings = house_settings(&enums, options);
     // progenitor still panics on some inputs the house rules do not foresee; a panic
     // in a build script is unreadable, so turn it into a finding.
     let tokens =
@@ -90,8 +112,12 @@ pub(crate) fn generate_syntax(spec: &Spec) -> Result<(syn::File, Vec<TolerantEnu
     })?;
     crate::decoding::edit(spec, &mut file)?;
     add_house_items(spec, &mut file, &enums);
+    if options.json_schema {
+        add_json_schema(&mut file, &enums);
+    }
     crate::marketplace::add_items(spec, &mut file)?;
     crate::pagination::add_streams(spec, &mut file)?;
+    crate::docs::add(spec, &mut file);
     Ok((file, enums))
 }
 
@@ -354,6 +380,41 @@ fn add_house_items(spec: &Spec, file: &mut syn::File, enums: &[TolerantEnum]) {
     for tokens in extra {
         let parsed: syn::File = syn::parse2(tokens).expect("house items parse");
         file.items.extend(parsed.items);
+    }
+}
+
+/// Imports the runtime's schemars into `types` (what the derives name) and gives
+/// each tolerant enum the schema of what it decodes: any string (an unknown value
+/// is `Other`), so the schema is exactly as tolerant as the type.
+fn add_json_schema(file: &mut syn::File, enums: &[TolerantEnum]) {
+    let Some(items) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    }) else {
+        return;
+    };
+    crate::decoding::schemas_as_tolerant_as_decoding(items);
+    items.insert(
+        0,
+        syn::parse_quote! { use ::marketplace_runtime::__schemars as schemars; },
+    );
+    for e in enums {
+        let ty = format_ident!("{}", e.name);
+        let name = &e.name;
+        items.push(syn::parse_quote! {
+            impl schemars::JsonSchema for #ty {
+                fn schema_name() -> ::std::string::String {
+                    #name.into()
+                }
+                fn json_schema(
+                    generator: &mut schemars::r#gen::SchemaGenerator,
+                ) -> schemars::schema::Schema {
+                    <::std::string::String as schemars::JsonSchema>::json_schema(generator)
+                }
+            }
+        });
     }
 }
 

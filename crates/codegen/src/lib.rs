@@ -10,6 +10,7 @@
 //! CI gate can never disagree.
 
 mod decoding;
+mod docs;
 pub mod enums;
 mod generate;
 pub mod lint;
@@ -22,7 +23,7 @@ pub mod surface;
 
 use std::path::{Path, PathBuf};
 
-pub use generate::{Generated, generate};
+pub use generate::{Generated, Options, generate, generate_with};
 pub use spec::{Finding, Spec};
 
 /// The folder holding the specs, from a crate directory two levels below the root.
@@ -37,10 +38,15 @@ pub fn build_script(name: &str) {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("run by cargo"));
     let path = specs_dir(&manifest_dir).join(format!("{name}.yaml"));
     println!("cargo:rerun-if-changed={}", path.display());
+    // Set by the runtime's build script when its `json-schema` feature is on.
+    println!("cargo:rerun-if-env-changed=DEP_MARKETPLACE_RUNTIME_JSON_SCHEMA");
+    let options = Options {
+        json_schema: std::env::var_os("DEP_MARKETPLACE_RUNTIME_JSON_SCHEMA").is_some(),
+    };
 
     let generated = Spec::load(&path)
         .map_err(|f| vec![f])
-        .and_then(|spec| generate(&spec));
+        .and_then(|spec| generate_with(&spec, options));
     match generated {
         Ok(generated) => {
             if let Err(e) = std::fs::write(out_dir.join("client.rs"), &generated.client) {

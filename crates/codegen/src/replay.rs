@@ -13,7 +13,7 @@
 
 use quote::{format_ident, quote};
 
-use crate::generate::{generate_syntax, header};
+use crate::generate::{Options, generate_syntax, header};
 use crate::spec::{Finding, Spec, operations, resolve, schema_ref_name};
 use crate::surface::{builder, normalize};
 
@@ -28,11 +28,12 @@ pub struct Paths<'a> {
 
 /// The replay dispatcher and the decoders of `spec`'s client, as a module body for
 /// the conformance harness: `dispatch(&Client, &Call) -> Outcome`,
-/// `decode_every_response` and `decode_response`. It uses the harness's
+/// `decode_every_response`, `decode_response` and `response_schema` (the client
+/// built with the runtime's `json-schema` feature). It uses the harness's
 /// `crate::call::{Call, Location, Outcome}`, and replays each hand-written
 /// (multipart) operation through `crate::handwritten::<spec module>::<operation>`.
 pub fn replay_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Finding>> {
-    let (file, _) = generate_syntax(spec)?;
+    let (file, _) = generate_syntax(spec, Options::default())?;
     let doc = &spec.document;
     let module = format_ident!("{}", spec.name.replace('-', "_"));
     let mut arms = Vec::new();
@@ -87,6 +88,7 @@ pub fn replay_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Findin
     }
     let client = path(paths.client);
     let decoders = decoders(spec, &file, paths);
+    let schemas = response_schemas(spec, paths);
     let spec_path = &spec.display_path;
     let tokens = quote! {
         #[allow(unused_imports)]
@@ -105,6 +107,8 @@ pub fn replay_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Findin
 
         #decoders
 
+        #schemas
+
         #(#functions)*
     };
     Ok(header(spec) + &unparse(tokens))
@@ -113,7 +117,7 @@ pub fn replay_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Findin
 /// Only the decoders of `spec`'s client (`decode_every_response`,
 /// `decode_response`), as a module body: what the fuzz target needs.
 pub fn decoders_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Finding>> {
-    let (file, _) = generate_syntax(spec)?;
+    let (file, _) = generate_syntax(spec, Options::default())?;
     let client = path(paths.client);
     let decoders = decoders(spec, &file, paths);
     let tokens = quote! {
@@ -127,7 +131,7 @@ pub fn decoders_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Find
 
 /// `ty` as code outside the client crate writes it: the generated code names its
 /// tolerant enums `crate::generated::types::X`, reachable here as `types::X`.
-fn outside(ty: &syn::Type) -> syn::Type {
+pub(crate) fn outside(ty: &syn::Type) -> syn::Type {
     struct Rewrite;
     impl syn::visit_mut::VisitMut for Rewrite {
         fn visit_path_mut(&mut self, path: &mut syn::Path) {
@@ -171,26 +175,14 @@ fn decoders(spec: &Spec, file: &syn::File, paths: Paths<'_>) -> proc_macro2::Tok
             }
         }
     }
-    // Each documented response body, by operation and status key (`200`, `4XX`),
-    // for decode_response: a recorded body is checked against its own type.
-    let mut documented = Vec::new();
-    for op in operations(doc) {
-        let id = op.id();
-        for (status, response) in op.value["responses"].as_object().into_iter().flatten() {
-            let content = &resolve(doc, response)["content"];
-            let Some(name) = content
-                .as_object()
-                .and_then(|media| media.values().next())
-                .and_then(|media| schema_ref_name(&media["schema"]))
-            else {
-                continue;
-            };
+    // Each documented response body, for decode_response: a recorded body is
+    // checked against its own type.
+    let documented = documented_bodies(spec)
+        .into_iter()
+        .map(|(id, status, name)| {
             let ty = format_ident!("{}", name);
-            documented.push(quote! {
-                (#id, #status) => #runtime::decode::decode::<types::#ty>(body).map(drop),
-            });
-        }
-    }
+            quote! { (#id, #status) => #runtime::decode::decode::<types::#ty>(body).map(drop), }
+        });
     quote! {
         /// Decodes `body` as every response type of the spec and returns how many
         /// accepted it: the entry point of the decoder fuzz target and property
@@ -215,6 +207,58 @@ fn decoders(spec: &Spec, file: &syn::File, paths: Paths<'_>) -> proc_macro2::Tok
             }
             documented(operation, &status.to_string(), body)
                 .or_else(|| documented(operation, &format!("{}XX", status / 100), body))
+        }
+    }
+}
+
+/// `(operation id, status key such as "200" or "4XX", schema name)` of every
+/// response the spec documents with a JSON body of a named schema.
+fn documented_bodies(spec: &Spec) -> Vec<(String, String, String)> {
+    let doc = &spec.document;
+    let mut documented = Vec::new();
+    for op in operations(doc) {
+        for (status, response) in op.value["responses"].as_object().into_iter().flatten() {
+            let content = &resolve(doc, response)["content"];
+            if let Some(name) = content
+                .as_object()
+                .and_then(|media| media.values().next())
+                .and_then(|media| schema_ref_name(&media["schema"]))
+            {
+                documented.push((op.id().to_owned(), status.clone(), name.to_owned()));
+            }
+        }
+    }
+    documented
+}
+
+/// `response_schema`: the JSON Schema schemars derives for the type the spec
+/// documents for an operation and status. The client must be built with the
+/// runtime's `json-schema` feature (the harness enables it).
+fn response_schemas(spec: &Spec, paths: Paths<'_>) -> proc_macro2::TokenStream {
+    let runtime = path(paths.runtime);
+    let arms = documented_bodies(spec)
+        .into_iter()
+        .map(|(id, status, name)| {
+            let ty = format_ident!("{}", name);
+            quote! {
+                (#id, #status) => (#name, #runtime::__schemars::schema_for!(types::#ty)),
+            }
+        });
+    quote! {
+        /// The name and JSON Schema (draft 7, derived by schemars) of the generated
+        /// type the spec documents for `operation` answering `status` (that status,
+        /// else its range such as `4XX`); `None` when the spec documents no JSON body
+        /// there. The harness checks every recorded body against it.
+        pub fn response_schema(operation: &str, status: u16) -> Option<(&'static str, ::serde_json::Value)> {
+            fn documented(operation: &str, status: &str) -> Option<(&'static str, ::serde_json::Value)> {
+                let (name, schema) = match (operation, status) {
+                    #(#arms)*
+                    _ => return None,
+                };
+                Some((name, ::serde_json::to_value(schema).unwrap_or_default()))
+            }
+            documented(operation, &status.to_string())
+                .or_else(|| documented(operation, &format!("{}XX", status / 100)))
         }
     }
 }

@@ -2,7 +2,7 @@
 //! buffers decode through the runtime's strict decoder, and `null` in an optional
 //! collection is empty. Read from the code generated for a small spec.
 
-use marketplace_codegen::{Spec, generate};
+use marketplace_codegen::{Options, Spec, generate_with};
 
 const SPEC: &str = r##"
 openapi: 3.0.3
@@ -91,6 +91,12 @@ components:
         id:
           description: Its id.
           type: integer
+        state:
+          $ref: "#/components/schemas/State"
+    State:
+      description: Where an item is.
+      type: string
+      enum: [in_stock, sold]
     Error:
       description: The error body.
       type: object
@@ -106,13 +112,19 @@ components:
 "##;
 
 fn client() -> String {
+    client_with(Options::default())
+}
+
+fn client_with(options: Options) -> String {
     let spec = Spec {
         name: "shop".into(),
         path: "specs/shop.yaml".into(),
         display_path: "specs/shop.yaml".into(),
         document: serde_yaml::from_str(SPEC).expect("YAML"),
     };
-    generate(&spec).unwrap_or_else(|f| panic!("{f:?}")).client
+    generate_with(&spec, options)
+        .unwrap_or_else(|f| panic!("{f:?}"))
+        .client
 }
 
 /// The text of `pub struct|enum <name>` up to its closing brace at item level,
@@ -203,5 +215,51 @@ fn a_flattened_catch_all_map_is_lenient() {
             "#[serde(flatten, deserialize_with = \"::marketplace_runtime::decode::lenient_map\")]"
         )),
         "{names}"
+    );
+}
+
+/// With the runtime's `json-schema` feature (the conformance harness), every type
+/// derives `JsonSchema` through the runtime's schemars, and each field the decoder
+/// reads tolerantly has a schema exactly that tolerant; without it, nothing.
+#[test]
+fn json_schema_derives_are_as_tolerant_as_the_decoder_and_only_on_request() {
+    let product = client();
+    assert!(!product.contains("schemars"), "{product}");
+
+    let client = client_with(Options { json_schema: true });
+    assert!(
+        client.contains("use ::marketplace_runtime::__schemars as schemars;"),
+        "{client}"
+    );
+    let page = squash(item(&client, "pub struct Page {"));
+    assert!(page.contains("schemars::JsonSchema"), "{page}");
+    // `null` decodes as the default in each optional field: its schema is the
+    // field's own or null. A required field stays as it is.
+    for (field, ty) in [
+        ("items", "::std::vec::Vec<Item>"),
+        ("labels", "::std::vec::Vec<::std::string::String>"),
+        ("limit", "i64"),
+    ] {
+        let with = squash(&format!(
+            "#[schemars(with = \"::std::option::Option<{ty}>\")] pub {field}:"
+        ));
+        assert!(page.contains(&with), "{with}\n---\n{page}");
+    }
+    assert_eq!(page.matches("schemars(with").count(), 3, "{page}");
+
+    // An unexpected entry of a flattened map is skipped: any value is accepted.
+    let names = squash(item(&client, "pub struct Names {"));
+    let any_value = squash(
+        "#[schemars(with = \"::serde_json::Map<::std::string::String, ::serde_json::Value>\")]",
+    );
+    assert!(names.contains(&any_value), "{names}");
+
+    // A tolerant enum decodes any string (an unknown one is `Other`).
+    let state = squash(item(&client, "impl schemars::JsonSchema for State {"));
+    assert!(
+        state.contains(&squash(
+            "<::std::string::String as schemars::JsonSchema>::json_schema(generator)"
+        )),
+        "{state}"
     );
 }

@@ -230,6 +230,24 @@ fn description_of_the_api() {
 }
 
 #[test]
+fn docs_in_repository() {
+    for (pointer, text) in [
+        (
+            "/info/description",
+            "A test API (see shared/seeds/001_x.txt).",
+        ),
+        (
+            "/components/schemas/Item/properties/id/description",
+            "Its id, as in ../shared/refdocs/shop.md.",
+        ),
+    ] {
+        let mut doc = base();
+        *at(&mut doc, pointer) = json!(text);
+        only(doc, "docs-in-repository", pointer);
+    }
+}
+
+#[test]
 fn description_of_a_schema() {
     let mut doc = base();
     remove(&mut doc, "/components/schemas/Item/description");
@@ -831,5 +849,115 @@ fn refs_resolve_to_whole_components_only() {
         doc,
         "refs-resolve",
         "/components/schemas/ItemList/properties/items/items",
+    );
+}
+
+/// The base spec with a well-formed `x-marketplace`: one bearer constructor on the
+/// default server, a rate limit and a per-shop concurrency limit.
+fn described() -> Value {
+    let mut doc = base();
+    doc["x-marketplace"] = json!({
+        "summary": "Shop API: items",
+        "constructors": [{
+            "name": "builder",
+            "base-url": "DEFAULT_BASE_URL",
+            "auth": "bearer",
+            "parameters": ["api_key"],
+            "description": "A builder for the shop's API."
+        }],
+        "rate-limit": {
+            "per-second": 2.0,
+            "rust-const": "DEFAULT_REQUESTS_PER_SECOND",
+            "description": "Two a second."
+        },
+        "concurrency-limit": {
+            "per-path-segment-after": "shops",
+            "requests": 4,
+            "rust-const": "MAX_PARALLEL_REQUESTS_PER_SHOP",
+            "description": "Four per shop."
+        }
+    });
+    doc
+}
+
+#[test]
+fn marketplace() {
+    assert_eq!(findings(described()), []);
+    const C: &str = "/x-marketplace/constructors";
+    let cases: &[(&str, Value, &str, &str)] = &[
+        (
+            "/x-marketplace/constructors/0/auth",
+            json!("oauth2"),
+            "/x-marketplace/constructors/0/auth",
+            "`auth` is one of bearer, skyhub, yandex-api-key, yandex-oauth, metro-hmac, metro-delivery, unsigned",
+        ),
+        (
+            "/x-marketplace/constructors/0/parameters",
+            json!(["api_key", "secret"]),
+            "/x-marketplace/constructors/0/parameters",
+            "scheme `bearer` takes 1 credential(s); 2 named",
+        ),
+        (
+            "/x-marketplace/constructors/0/base-url",
+            json!("SANDBOX_BASE_URL"),
+            "/x-marketplace/constructors/0/base-url",
+            "`SANDBOX_BASE_URL` is not a server constant (known: DEFAULT_BASE_URL)",
+        ),
+        (
+            "/x-marketplace/constructors/0/name",
+            json!("list_items"),
+            "/x-marketplace/constructors/0/name",
+            "`list_items` is also an operation: both would be `Client::list_items`",
+        ),
+        (
+            "/x-marketplace/constructors/0/name",
+            json!("Builder"),
+            "/x-marketplace/constructors/0/name",
+            "`Builder` is not a Snake Rust identifier",
+        ),
+        (C, json!([]), C, "`constructors` is a non-empty list"),
+        (
+            "/x-marketplace/rate-limit/per-second",
+            json!(0),
+            "/x-marketplace/rate-limit/per-second",
+            "`per-second` is a positive number",
+        ),
+        (
+            "/x-marketplace/concurrency-limit/rust-const",
+            json!("maxPerShop"),
+            "/x-marketplace/concurrency-limit/rust-const",
+            "`maxPerShop` is not a Constant Rust identifier",
+        ),
+    ];
+    for (change, value, pointer, message) in cases {
+        let mut doc = described();
+        *at(&mut doc, change) = value.clone();
+        let found = findings(doc);
+        let listed: Vec<(&str, &str, &str)> = found
+            .iter()
+            .map(|f| (f.rule, f.pointer.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(listed, [("marketplace", *pointer, *message)], "{change}");
+    }
+
+    // Two constructors of one name; a key the descriptor does not know.
+    let mut doc = described();
+    let first = doc.pointer(&format!("{C}/0")).unwrap().clone();
+    at(&mut doc, C).as_array_mut().unwrap().push(first);
+    only(doc, "marketplace", C);
+    let mut doc = described();
+    at(&mut doc, "/x-marketplace")
+        .as_object_mut()
+        .unwrap()
+        .insert("retries".into(), json!(3));
+    let found = findings(doc);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].pointer, "/x-marketplace/retries");
+    assert!(
+        found[0]
+            .message
+            .starts_with("unknown key `retries` (known: summary, constructors"),
+        "{}",
+        found[0]
     );
 }

@@ -137,9 +137,10 @@ fn registered(name: &str) -> Result<(), String> {
     })
 }
 
-/// Checks one fixture: it conforms to the spec, replays through the generated
-/// client (which must send exactly the recorded request), and the decoded result
-/// matches the snapshot beside it (`<case>.snap`).
+/// Checks one fixture: it conforms to the spec, its response body is accepted by
+/// the schema of the generated type ([`generated_type_accepts`]), it replays
+/// through the generated client (which must send exactly the recorded request), and
+/// the decoded result matches the snapshot beside it (`<case>.snap`).
 pub fn check_fixture(spec_name: &str, operation: &str, case: &str) -> Result<(), String> {
     check_fixture_in(&workspace_root(), spec_name, operation, case)
 }
@@ -152,7 +153,14 @@ pub fn check_fixture_in(
     operation: &str,
     case: &str,
 ) -> Result<(), String> {
-    let scenario = Scenario::load_in(root, spec_name, operation, case)?;
+    check_scenario(&Scenario::load_in(root, spec_name, operation, case)?)
+}
+
+/// [`check_fixture`] of a loaded fixture.
+pub fn check_scenario(scenario: &Scenario) -> Result<(), String> {
+    scenario
+        .check_response_schema()
+        .map_err(|problem| scenario.fail(vec![problem]))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -182,11 +190,26 @@ pub fn check_fixture_in(
     let path = &scenario.file.path;
     check_snapshot(
         path.parent().unwrap_or(Path::new(".")),
-        case,
+        &scenario.file.case,
         &rendered,
         &fixture.description,
         path,
     )
+}
+
+/// Whether `schema`, the JSON Schema schemars derives for the generated type
+/// `type_name`, accepts a recorded response `body`. typify turns the spec into
+/// types; were one stricter than what the marketplace sends (a field required that
+/// the recorded traffic omits, a type narrower than a recorded value), this says
+/// where, whatever the decoder's own tolerance hides.
+pub fn generated_type_accepts(type_name: &str, schema: &Value, body: &Value) -> Result<(), String> {
+    marketplace_spec_check::validate_draft7(schema, body).map_err(|violations| {
+        format!(
+            "the generated type `{type_name}` is stricter than the recorded response body \
+             (its JSON Schema, derived by schemars, rejects it):\n    {}",
+            violations.join("\n    ")
+        )
+    })
 }
 
 fn pretty(value: &Value) -> String {

@@ -26,6 +26,10 @@ pub struct ReplayContext {
 /// if the spec documents no JSON body there, else whether the body decodes.
 pub type DecodeResponse = fn(&str, u16, &[u8]) -> Option<Result<(), String>>;
 
+/// A generated `response_schema`: operation id and status in; the name and JSON
+/// Schema (schemars) of the generated type the spec documents there, if any.
+pub type ResponseSchema = fn(&str, u16) -> Option<(&'static str, serde_json::Value)>;
+
 /// A spec's client, as the harness drives it.
 pub struct Marketplace {
     /// Spec name (`specs/<name>.yaml`).
@@ -39,6 +43,9 @@ pub struct Marketplace {
     /// status (`None` if it documents no JSON body): the generated
     /// `decode_response`.
     pub decode_response: DecodeResponse,
+    /// The JSON Schema schemars derives for the response type the spec documents
+    /// for an operation and status: the generated `response_schema`.
+    pub response_schema: ResponseSchema,
     /// The auth scheme of the client's first constructor (`x-marketplace`), whose
     /// fake credentials the replay uses.
     pub auth: &'static str,

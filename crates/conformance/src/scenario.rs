@@ -129,6 +129,20 @@ impl Scenario {
         marketplace_runtime::is_retried_like_a_read(&method, declared)
     }
 
+    /// The recorded JSON response body against the JSON Schema schemars derives for
+    /// the generated type the spec documents for it ([`crate::generated_type_accepts`]);
+    /// `Ok` when the response has no JSON body or the spec documents none.
+    pub fn check_response_schema(&self) -> Result<(), String> {
+        let Some(body) = &self.fixture.response.body else {
+            return Ok(());
+        };
+        let status = self.fixture.response.status;
+        match (self.marketplace.response_schema)(&self.file.operation, status) {
+            Some((name, schema)) => crate::generated_type_accepts(name, &schema, body),
+            None => Ok(()),
+        }
+    }
+
     /// The recorded response, as wiremock serves it.
     pub fn recorded_response(&self) -> ResponseTemplate {
         replay::response_template(&self.fixture)

@@ -1,7 +1,7 @@
 //! What each marketplace can do, as data, and the typed error for what it cannot.
 //!
-//! Every value cites its source key from the project's inbox mapping note
-//! (`shared/notes/inbox-mapping.md`, §2 and §5): `[S0]`–`[S4]` vendor pages, `[MC]`,
+//! Every value cites its source key from the project's inbox mapping note (kept
+//! outside the repository; §2 and §5): `[S0]`–`[S4]` vendor pages, `[MC]`,
 //! `[SK]`, `[LZ]`, `[YC]` the project's specs, `[R-…]` research notes, `[V-PA:…]`/`[V-NA:…]`
 //! Yandex's own OpenAPI. "Not documented" is `None` (limits) or `false` (actions).
 

@@ -59,5 +59,9 @@ pub use secrecy::{ExposeSecret, SecretString};
 /// Re-exported for the generated code, so client crates need no direct dependency.
 #[doc(hidden)]
 pub use progenitor_client as __progenitor_client;
+/// Re-exported for the generated types' `JsonSchema` derives (feature `json-schema`).
+#[cfg(feature = "json-schema")]
+#[doc(hidden)]
+pub use schemars as __schemars;
 #[doc(hidden)]
 pub use serde as __serde;

@@ -26,7 +26,7 @@ use marketplace_codegen::{Spec, generate};
 use serde_json::Value;
 
 pub use fixture::{Fixture, FixtureFile, RecordedPart, RecordedRequest, RecordedResponse};
-pub use schema::{Direction, SpecSchemas};
+pub use schema::{Direction, SpecSchemas, validate_draft7};
 
 /// The command that rewrites generated snapshots after an intended change.
 pub const FIX_COMMAND: &str = "cargo xtask generate";

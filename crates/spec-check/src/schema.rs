@@ -70,18 +70,32 @@ impl SpecSchemas {
         }
         let validator = jsonschema::draft4::new(&root)
             .map_err(|e| vec![format!("schema does not compile: {e}")])?;
-        let errors: Vec<String> = validator
-            .iter_errors(instance)
-            .map(|e| {
-                let at = e.instance_path().to_string();
-                format!("at `{}`: {e}", if at.is_empty() { "/" } else { &at })
-            })
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        violations(&validator, instance)
+    }
+}
+
+/// Validates `instance` against a JSON Schema draft 7 document, such as the one
+/// schemars derives for a generated type; one line per violation, with the JSON
+/// path that failed. The replay stage checks every recorded response body with it,
+/// so a generated type stricter than the recorded traffic is reported.
+pub fn validate_draft7(schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
+    let validator = jsonschema::draft7::new(schema)
+        .map_err(|e| vec![format!("schema does not compile: {e}")])?;
+    violations(&validator, instance)
+}
+
+fn violations(validator: &jsonschema::Validator, instance: &Value) -> Result<(), Vec<String>> {
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            format!("at `{}`: {e}", if at.is_empty() { "/" } else { &at })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 

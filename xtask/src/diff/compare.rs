@@ -1,5 +1,6 @@
 //! Spec-level comparison: servers, operations, parameters, request bodies and
-//! responses. Schemas are compared by [`super::schema`].
+//! responses. Schemas are compared by [`super::schema`], the marketplace
+//! descriptor and the server constants by [`super::marketplace`].
 
 use std::collections::BTreeSet;
 
@@ -36,6 +37,7 @@ pub fn compare(old: Option<&OpenAPI>, new: Option<&OpenAPI>) -> Vec<Change> {
         ),
         (Some(old), Some(new)) => {
             servers(old, new, &mut out);
+            super::marketplace::compare(old, new, &mut out);
             operations(old, new, &mut out);
         }
     }

@@ -24,6 +24,7 @@
 mod changes;
 mod compare;
 pub mod git;
+mod marketplace;
 pub mod report;
 mod schema;
 pub mod surface;

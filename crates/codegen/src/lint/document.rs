@@ -1,12 +1,13 @@
 //! Rules on the document as a whole: the OpenAPI version, servers, the API's
-//! description, inline path items and `$ref`s that resolve.
+//! description, descriptions that cite nothing outside the repository, inline path
+//! items and `$ref`s that resolve.
 
 use serde_json::Value;
 
 use crate::spec::{Finding, Spec, component_ref, escape, pointer};
 
-/// `openapi-3.0` (version), `servers`, `description` (of the API), `path-item-ref`,
-/// `refs-resolve`.
+/// `openapi-3.0` (version), `servers`, `description` (of the API),
+/// `docs-in-repository`, `path-item-ref`, `refs-resolve`.
 pub(super) fn check(spec: &Spec) -> Vec<Finding> {
     let mut findings = Vec::new();
     let doc = &spec.document;
@@ -44,6 +45,7 @@ pub(super) fn check(spec: &Spec) -> Vec<Finding> {
         );
     }
 
+    outside_paths(doc, "", &mut f);
     walk_refs(doc, doc, "", &mut f);
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         if item.get("$ref").is_some() {
@@ -56,6 +58,42 @@ pub(super) fn check(spec: &Spec) -> Vec<Finding> {
     }
 
     findings
+}
+
+/// What a path outside the repository looks like: the project's research copies
+/// of the vendor documents.
+const OUTSIDE_PATHS: &[&str] = &["../shared", "shared/", "seeds/", "refdocs"];
+
+/// Every `description` becomes documentation of the generated client (the crate
+/// docs on docs.rs): it names its sources, never a path a reader cannot open.
+fn outside_paths(value: &Value, at: &str, f: &mut impl FnMut(String, &'static str, String)) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = format!("{at}/{}", escape(key));
+                if let (true, Some(text)) = (key == "description", child.as_str())
+                    && let Some(path) = OUTSIDE_PATHS.iter().find(|p| text.contains(**p))
+                {
+                    f(
+                        here.clone(),
+                        "docs-in-repository",
+                        format!(
+                            "the description cites `{path}…`, outside the repository; it \
+                             becomes the client's docs: name the source instead (keep the \
+                             path in a YAML comment)"
+                        ),
+                    );
+                }
+                outside_paths(child, &here, f);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                outside_paths(child, &format!("{at}/{i}"), f);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Every `$ref` must name a component of this document.
