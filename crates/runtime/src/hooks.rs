@@ -272,6 +272,7 @@ async fn attempt(
         if !signed {
             apply_credentials(runtime, &mut request);
         }
+        crate::RequestCounter::count_one();
         let response = http
             .execute(request)
             .await

@@ -19,6 +19,7 @@
 mod auth;
 mod clock;
 mod config;
+mod count;
 pub mod decode;
 mod error;
 pub mod hooks;
@@ -60,6 +61,7 @@ pub use auth::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime, redirect_policy};
+pub use count::RequestCounter;
 pub use error::{ApiErrorBody, Error, Result, text_at};
 pub use limits::{ConcurrencyLimit, RateLimit};
 pub use retry::RetryPolicy;
