@@ -452,8 +452,54 @@ impl SqliteStore {
             }
         }
 
+        for version in &page.versions {
+            sqlx::query(
+                "INSERT INTO item_versions (marketplace, account, item, version)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (marketplace, account, item) DO UPDATE SET version = excluded.version",
+            )
+            .bind(account.marketplace.as_str())
+            .bind(&account.name)
+            .bind(&version.item)
+            .bind(&version.version)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+
         tx.commit().await.map_err(backend)?;
         Ok(report)
+    }
+
+    async fn item_versions_inner(
+        &self,
+        account: &Account,
+        items: &[String],
+    ) -> Result<Vec<Option<String>>> {
+        let mut found = std::collections::HashMap::with_capacity(items.len());
+        // SQLite allows 32 766 bound parameters; stay well below.
+        for chunk in items.chunks(500) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT item, version FROM item_versions WHERE marketplace = ",
+            );
+            query
+                .push_bind(account.marketplace.as_str())
+                .push(" AND account = ")
+                .push_bind(&account.name)
+                .push(" AND item IN (");
+            let mut list = query.separated(", ");
+            for item in chunk {
+                list.push_bind(item);
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await.map_err(backend)? {
+                found.insert(
+                    get::<String>(&row, "item")?,
+                    get::<String>(&row, "version")?,
+                );
+            }
+        }
+        Ok(items.iter().map(|item| found.remove(item)).collect())
     }
 
     async fn outbox_entry_inner(&self, id: OutboxId) -> Result<Option<OutboxEntry>> {
@@ -549,6 +595,14 @@ impl Store for SqliteStore {
             row.map(|r| from_json(&get::<String>(&r, "value")?, "checkpoint"))
                 .transpose()
         })
+    }
+
+    fn item_versions<'a>(
+        &'a self,
+        account: &'a Account,
+        items: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<String>>>> {
+        Box::pin(self.item_versions_inner(account, items))
     }
 
     fn thread<'a>(&'a self, id: &'a ThreadId) -> BoxFuture<'a, Result<Option<Thread>>> {
