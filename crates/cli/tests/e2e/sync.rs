@@ -1,0 +1,66 @@
+//! `mkt sync`: one marketplace failing is a partial failure; the others are synced.
+
+use marketplace_mock::{Api, Faults};
+
+use crate::common::{Home, json_lines, mock, stderr, stdout};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_marketplace_down_is_a_partial_failure_and_the_others_sync() {
+    let mock = mock().await;
+    mock.set_faults(
+        Api::SkyhubSac,
+        Faults {
+            outage: true,
+            ..Faults::default()
+        },
+    );
+    let home = Home::new();
+    home.configure(&mock, "");
+
+    let output = home.run(&["sync", "--json"]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let report = &json_lines(&output)[0];
+    for account in report["accounts"].as_array().unwrap() {
+        let marketplace = account["account"]["marketplace"].as_str().unwrap();
+        if marketplace == "skyhub" {
+            assert_eq!(account["error"]["status"], 503, "{account}");
+        } else {
+            assert!(account["error"].is_null(), "{account}");
+            assert!(account["messages_new"].as_u64().unwrap() > 0, "{account}");
+        }
+    }
+
+    // The table says the same to a person; SkyHub back, the next sync completes it.
+    mock.set_faults(Api::SkyhubSac, Faults::default());
+    let output = home.run(&["sync"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let skyhub = text.lines().find(|l| l.contains("skyhub:t")).unwrap();
+    assert!(skyhub.trim_end().ends_with("ok"), "{text}");
+    // Nothing new elsewhere: an incremental sync.
+    let lectronz = text.lines().find(|l| l.contains("lectronz:t")).unwrap();
+    assert!(lectronz.split_whitespace().nth(3) == Some("0"), "{text}");
+
+    // A person's view of a partial sync.
+    mock.set_faults(
+        Api::YandexMarketChats,
+        Faults {
+            outage: true,
+            ..Faults::default()
+        },
+    );
+    let output = home.run(&["sync"]).await;
+    assert_eq!(output.status.code(), Some(3));
+    let yandex = stdout(&output)
+        .lines()
+        .find(|l| l.contains("yandex:t"))
+        .unwrap()
+        .to_owned();
+    assert!(yandex.contains("503"), "{yandex}");
+}
