@@ -88,7 +88,7 @@ pub enum Command {
     },
     /// Start a thread with the buyer of an order (where the marketplace can).
     #[command(
-        after_help = "Example:\n  mkt start metro 7f1c6f4e-0b8e-4a43-9a8e-2b7e1a3c5d01 --subject SELLER.ORDERS.ORDER_CONFIRMATION --text \"Your order is confirmed.\""
+        after_help = "Example:\n  mkt start metro 7f1c6f4e-0b8e-4a43-9a8e-2b7e1a3c5d01 --subject INVOICE_INSTRUCTIONS --text \"Your order is confirmed.\""
     )]
     Start(StartArgs),
     /// Fetch what changed from every account (progress bars on a terminal, then a summary).
@@ -181,7 +181,8 @@ pub struct StartArgs {
     pub marketplace: Marketplace,
     /// The order (METRO: the order id; Yandex: the order id).
     pub order: String,
-    /// The subject (METRO: e.g. SELLER.ORDERS.ORDER_CONFIRMATION).
+    /// The subject (METRO: a seller subject code such as INVOICE_INSTRUCTIONS, or
+    /// OTHERS:<text> for a custom one).
     #[arg(long)]
     pub subject: Option<String>,
     /// The first message.

@@ -78,9 +78,9 @@ fn init_logging(verbose: u8, metrics: std::sync::Arc<metrics::Metrics>) {
         1 => LevelFilter::INFO,
         _ => LevelFilter::DEBUG,
     };
+    // Plain text: the workspace builds tracing-subscriber without its `ansi` feature.
     let print = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(console::colors_enabled_stderr())
         .with_filter(level);
     tracing_subscriber::registry()
         .with(print)

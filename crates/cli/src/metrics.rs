@@ -258,3 +258,44 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CallLayer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::prelude::*;
+
+    /// The runtime's shapes: a `marketplace.call` span whose final status is recorded
+    /// on it, and `retrying` events carrying the status of each retried answer.
+    #[test]
+    fn every_420_and_429_answer_is_counted_per_operation() {
+        let metrics = Metrics::new();
+        let subscriber = tracing_subscriber::registry().with(CallLayer(metrics.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let call = |operation: &str, retried: &[u16], last: u16| {
+                let span = tracing::info_span!(
+                    "marketplace.call",
+                    marketplace = "yandex-market-chats",
+                    operation,
+                    status = tracing::field::Empty,
+                );
+                span.in_scope(|| {
+                    for status in retried {
+                        tracing::info!(status = *status, wait_ms = 10u64, "retrying");
+                    }
+                });
+                span.record("status", last);
+            };
+            call("get_chats", &[420, 429], 200);
+            call("get_chats", &[], 420);
+            call("get_chat_history", &[503], 200);
+        });
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                "mkt_rate_limited_answers_total{marketplace=\"yandex-market-chats\",operation=\"get_chats\"} 3"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("operation=\"get_chat_history\""), "{text}");
+    }
+}

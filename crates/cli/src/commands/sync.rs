@@ -207,7 +207,7 @@ impl Bars {
                 if let Some((bar, t, m)) = bars.get_mut(&account) {
                     *t += threads;
                     *m += messages;
-                    bar.set_message(format!("{t} threads, {m} messages"));
+                    bar.set_message(format!("{t} threads, {m} messages read"));
                 }
             }
             SyncProgress::Finished { report } => {

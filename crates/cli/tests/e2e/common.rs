@@ -2,8 +2,11 @@
 //! data, `--mock` state), the built `mkt` binary with a pinned "now", and a mock
 //! marketplace held by the test so that it can read the mock's journal and set faults.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use marketplace_mock::{MockConfig, MockMarketplace};
 use serde_json::Value;
@@ -177,4 +180,104 @@ pub async fn accepting_receiver() -> wiremock::MockServer {
         .mount(&server)
         .await;
     server
+}
+
+/// A `mkt` the test keeps running (`serve`, `sync --watch`), and the lines it printed so far.
+pub struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    /// `mkt --config <home's config> args…`, stdout piped.
+    pub fn start(home: &Home, args: &[&str]) -> Self {
+        let mut command = std_command_in(home.path());
+        let mut child = command
+            .arg("--config")
+            .arg(home.config_path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("mkt starts");
+        let out = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most 30 s) for a line containing `text`; returns it.
+    pub fn wait_for(&mut self, text: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|l| l.contains(text)) {
+            return line.clone();
+        }
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "mkt never printed `{text}`; it printed:\n{}",
+                        self.seen.join("\n")
+                    )
+                });
+            self.seen.push(line.clone());
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+
+    /// The next line it prints (at most 30 s).
+    pub fn wait_next(&mut self) -> String {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                panic!("mkt printed nothing more after:\n{}", self.seen.join("\n"))
+            });
+        self.seen.push(line.clone());
+        line
+    }
+
+    /// Every line so far.
+    pub fn seen(&self) -> &[String] {
+        &self.seen
+    }
+
+    /// Ctrl-C, then everything it printed and its exit code.
+    pub fn interrupt(mut self) -> (Vec<String>, Option<i32>) {
+        let pid = self.child.id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        (std::mem::take(&mut self.seen), status.code())
+    }
+}
+
+impl Drop for Running {
+    /// A test that fails midway leaves no `mkt` behind.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }

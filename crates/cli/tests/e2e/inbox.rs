@@ -266,3 +266,93 @@ fn the_mock_world_works_on_a_fresh_home_and_keeps_its_inbox() {
         stdout(&show)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_with_a_file_and_a_thread_started_on_metro() {
+    let mock = mock().await;
+    let home = Home::new();
+    home.configure(&mock, "");
+    let all = threads(&home).await;
+    let metro = all
+        .iter()
+        .find(|t| t["id"].as_str().unwrap().starts_with("metro:"))
+        .expect("a METRO thread")
+        .clone();
+    let thread = metro["id"].as_str().unwrap();
+    let order = metro["order"]["id"]
+        .as_str()
+        .expect("METRO chats name their order");
+
+    let file = home.path().join("invoice.pdf");
+    std::fs::write(&file, b"%PDF-1.4 an invoice").unwrap();
+    mock.clear_journal();
+    let output = home
+        .run(&[
+            "reply",
+            thread,
+            "Your invoice is attached.",
+            "--attach",
+            file.to_str().unwrap(),
+        ])
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests: Vec<String> = writes(&mock, Api::MetroMessageCenter)
+        .iter()
+        .map(|e| {
+            let body: Value = serde_json::from_str(&e.body).unwrap_or(Value::Null);
+            format!("{} {}", e.request_line(), body["attachments"])
+        })
+        .collect();
+    // Uploaded first (one multipart request), then sent with the uploaded file's reference.
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert_eq!(
+        requests[0],
+        format!("POST /openapi/v1/orders/{order}/upload-file null")
+    );
+    assert!(
+        requests[1].starts_with(&format!(
+            "POST /openapi/v1/chats/{}/messages [{{",
+            thread.rsplit(':').next().unwrap()
+        )),
+        "{requests:#?}"
+    );
+    assert!(
+        requests[1].contains("\"fileName\":\"invoice.pdf\"")
+            && requests[1].contains("\"fileType\":\"application/pdf\""),
+        "{requests:#?}"
+    );
+
+    // A new chat about the same order.
+    mock.clear_journal();
+    let output = home
+        .run(&[
+            "start",
+            "metro",
+            order,
+            "--subject",
+            "INVOICE_INSTRUCTIONS",
+            "--text",
+            "Your order is confirmed.",
+            "--json",
+        ])
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let started: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let id = started["id"].as_str().unwrap();
+    assert!(id.starts_with("metro:t:") && id != thread, "{started}");
+    let created: Vec<String> = writes(&mock, Api::MetroMessageCenter)
+        .iter()
+        .map(JournalEntry::request_line)
+        .collect();
+    assert_eq!(
+        created.first().map(String::as_str),
+        Some(format!("POST /openapi/v1/orders/{order}/chats").as_str()),
+        "{created:#?}"
+    );
+    let show = home.run(&["show", id, "--json"]).await;
+    assert!(
+        stdout(&show).contains("Your order is confirmed."),
+        "{}",
+        stdout(&show)
+    );
+}

@@ -2,87 +2,10 @@
 //! received, verified and logged once each; the Yandex one refreshes its chat; the
 //! metrics count them; Ctrl-C stops the process cleanly.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
 use marketplace_mock::Api;
 use serde_json::Value;
 
-use crate::common::{Home, json_lines, mock, stderr, stdout};
-
-/// A running `mkt serve` and the lines it printed so far.
-struct Serve {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Serve {
-    fn start(home: &Home) -> Self {
-        let mut command = crate::common::std_command_in(home.path());
-        let mut child = command
-            .arg("--config")
-            .arg(home.config_path())
-            .args(["serve", "--listen", "127.0.0.1:0", "--interval", "3600"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("mkt serve starts");
-        let out = child.stdout.take().unwrap();
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Serve {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits (at most 30 s) for a line containing `text`; returns it.
-    fn wait_for(&mut self, text: &str) -> String {
-        if let Some(line) = self.seen.iter().find(|l| l.contains(text)) {
-            return line.clone();
-        }
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| {
-                    panic!(
-                        "serve never printed `{text}`; it printed:\n{}",
-                        self.seen.join("\n")
-                    )
-                });
-            self.seen.push(line.clone());
-            if line.contains(text) {
-                return line;
-            }
-        }
-    }
-
-    /// Ctrl-C, then everything it printed and its exit code.
-    fn interrupt(mut self) -> (Vec<String>, Option<i32>) {
-        let pid = self.child.id().to_string();
-        let killed = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let status = self.child.wait().unwrap();
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            self.seen.push(line);
-        }
-        (self.seen, status.code())
-    }
-}
+use crate::common::{Home, Running, json_lines, mock, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn triggered_deliveries_are_received_and_logged_once() {
@@ -99,7 +22,10 @@ async fn triggered_deliveries_are_received_and_logged_once() {
         .and_then(|chat| chat.parse().ok())
         .expect("a Yandex thread");
 
-    let mut serve = Serve::start(&home);
+    let mut serve = Running::start(
+        &home,
+        &["serve", "--listen", "127.0.0.1:0", "--interval", "3600"],
+    );
     let listening = serve.wait_for("listening");
     let base = listening
         .split_whitespace()

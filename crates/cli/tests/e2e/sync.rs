@@ -64,3 +64,39 @@ async fn one_marketplace_down_is_a_partial_failure_and_the_others_sync() {
         .to_owned();
     assert!(yandex.contains("503"), "{yandex}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_syncs_again_each_interval_until_ctrl_c() {
+    let mock = mock().await;
+    let home = Home::new();
+    home.configure(&mock, "");
+    let mut watch =
+        crate::common::Running::start(&home, &["sync", "--watch", "--interval", "1", "--json"]);
+    let first: serde_json::Value = serde_json::from_str(&watch.wait_for("accounts")).unwrap();
+    assert!(
+        first["accounts"][0]["messages_new"].as_u64().unwrap() > 0,
+        "{first}"
+    );
+    // A buyer writes between two passes: the next pass stores exactly that message.
+    mock.buyer_writes(Api::Lectronz, "100003", "Still waiting for an answer.")
+        .unwrap();
+    let mut new = 0;
+    for _ in 0..5 {
+        let before = watch.seen().len();
+        let line = watch.wait_next();
+        assert!(watch.seen().len() > before);
+        let report: serde_json::Value = serde_json::from_str(&line).unwrap();
+        new += report["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["messages_new"].as_u64().unwrap())
+            .sum::<u64>();
+        if new > 0 {
+            break;
+        }
+    }
+    assert_eq!(new, 1);
+    let (_, code) = watch.interrupt();
+    assert_eq!(code, Some(0));
+}
