@@ -86,13 +86,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{FixedOffset, Utc};
-use marketplace_inbox_store::{Change, OutboxState, PurgeReport, Retention};
+use marketplace_inbox_store::Retention;
 
 pub use account::AccountClient;
 pub use error::{AccountError, InboxError, ReplyConflict};
 pub use marketplace_inbox_store::{
-    Account, Action, Capabilities, Marketplace, Message, MessageId, OutboxEntry, OutboxId,
-    OutgoingAttachment, Store, Thread, ThreadFilter, ThreadId, Unsupported,
+    Account, Action, AuthorRole, Capabilities, Change, ChangeKind, Marketplace, Message, MessageId,
+    OutboxEntry, OutboxId, OutboxState, OutgoingAttachment, PurgeReport, Status, StatusKind, Store,
+    Thread, ThreadFilter, ThreadId, Unsupported, VendorThread,
 };
 pub use push::YandexNotificationHandler;
 pub use report::{AccountSyncReport, ReconcileReport, SyncProgress, SyncReport};

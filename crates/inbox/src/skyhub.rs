@@ -168,7 +168,10 @@ fn map_chat(
             .as_ref()
             .map(|t| instant(t, offset))
             .or_else(|| last_activity(&messages)),
-        awaiting_reply_since: awaiting_reply_since(&messages),
+        // The seller cannot answer in a read-only conversation (`CUSTOMER_B2W`).
+        awaiting_reply_since: types::ChatParts::from(parts.as_str())
+            .answerable()
+            .and_then(|_| awaiting_reply_since(&messages)),
         id,
     };
     (thread, messages)
