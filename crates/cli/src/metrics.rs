@@ -3,7 +3,8 @@
 //! What operators watch: how long the oldest unanswered buyer waits per marketplace
 //! (marketplaces rank sellers by response time), sync lag and failures per account,
 //! the outbox backlog and its unknown outcomes, 420/429 answers per operation,
-//! webhook events and rejections by reason.
+//! webhook events and rejections by reason, and forward-compatibility drift (enum
+//! values decoded as `Other`, unknown fields) per operation.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,7 @@ pub struct Metrics {
     sync_failures: Family<Labels, Counter>,
     outbox: Family<Labels, Gauge>,
     rate_limited: Family<Labels, Counter>,
+    drift: Family<Labels, Counter>,
     webhook_events: Family<Labels, Counter>,
     webhook_rejections: Family<Labels, Counter>,
 }
@@ -45,6 +47,7 @@ impl Metrics {
             sync_failures: Family::default(),
             outbox: Family::default(),
             rate_limited: Family::default(),
+            drift: Family::default(),
             webhook_events: Family::default(),
             webhook_rejections: Family::default(),
         };
@@ -72,6 +75,11 @@ impl Metrics {
             "rate_limited_answers",
             "420/429 answers received, per marketplace and operation (retries included)",
             metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "decode_drift",
+            "Forward-compatibility drift in answers, per marketplace, operation and kind (enum_value: decoded as Other; unknown_field: skipped)",
+            metrics.drift.clone(),
         );
         registry.register(
             "webhook_events",
@@ -154,6 +162,16 @@ impl Metrics {
             .inc();
     }
 
+    fn drifted(&self, call: &Call, kind: &str) {
+        self.drift
+            .get_or_create(&vec![
+                ("marketplace", call.marketplace.clone()),
+                ("operation", call.operation.clone()),
+                ("kind", kind.to_owned()),
+            ])
+            .inc();
+    }
+
     fn rate_limited(&self, marketplace: &str, operation: &str) {
         self.rate_limited
             .get_or_create(&vec![
@@ -166,7 +184,9 @@ impl Metrics {
 
 /// A tracing layer that reads the runtime's `marketplace.call` spans (marketplace,
 /// operation, final `status`) and their `retrying` events (the `status` of each
-/// retried answer), counting 420/429 answers: every attempt, retried or final.
+/// retried answer), counting 420/429 answers: every attempt, retried or final; and
+/// the drift events (`marketplace_runtime::decode::DRIFT_TARGET`) raised inside its
+/// `marketplace.decode` spans.
 pub struct CallLayer(pub Arc<Metrics>);
 
 /// What a `marketplace.call` span carries.
@@ -199,17 +219,32 @@ impl Visit for Call {
     fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
 }
 
-/// The `status` of an event.
-struct Status(Option<u64>);
+/// The `status` and `drift` fields of an event.
+#[derive(Default)]
+struct Fields {
+    status: Option<u64>,
+    drift: Option<String>,
+}
 
-impl Visit for Status {
+impl Visit for Fields {
     fn record_u64(&mut self, field: &Field, value: u64) {
         if field.name() == "status" {
-            self.0 = Some(value);
+            self.status = Some(value);
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "drift" {
+            self.drift = Some(value.to_owned());
         }
     }
 
     fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+}
+
+/// The spans carrying a call's marketplace and operation.
+fn is_call_span(name: &str) -> bool {
+    matches!(name, "marketplace.call" | "marketplace.decode")
 }
 
 fn is_rate_limit(status: Option<u64>) -> bool {
@@ -218,7 +253,7 @@ fn is_rate_limit(status: Option<u64>) -> bool {
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CallLayer {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if attrs.metadata().name() != "marketplace.call" {
+        if !is_call_span(attrs.metadata().name()) {
             return;
         }
         let mut call = Call::default();
@@ -237,20 +272,30 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CallLayer {
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let mut status = Status(None);
-        event.record(&mut status);
-        if !is_rate_limit(status.0) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let drift = fields
+            .drift
+            .filter(|_| event.metadata().target() == marketplace_runtime::decode::DRIFT_TARGET);
+        if drift.is_none() && !is_rate_limit(fields.status) {
             return;
         }
-        if let Some(span) = ctx.event_span(event)
-            && let Some(call) = span.extensions().get::<Call>()
-        {
-            self.0.rate_limited(&call.marketplace, &call.operation);
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let extensions = span.extensions();
+        let Some(call) = extensions.get::<Call>() else {
+            return;
+        };
+        match drift {
+            Some(kind) => self.0.drifted(call, &kind),
+            None => self.0.rate_limited(&call.marketplace, &call.operation),
         }
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(&id)
+            && span.name() == "marketplace.call"
             && let Some(call) = span.extensions().get::<Call>()
             && is_rate_limit(call.status)
         {
@@ -297,5 +342,36 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("operation=\"get_chat_history\""), "{text}");
+    }
+
+    /// The runtime's drift events inside its decode span; the same event outside one
+    /// (a webhook body, a command-line value) is not an operation's drift.
+    #[test]
+    fn drift_is_counted_per_operation_and_kind() {
+        let metrics = Metrics::new();
+        let subscriber = tracing_subscriber::registry().with(CallLayer(metrics.clone()));
+        let drift = |kind: &'static str| {
+            tracing::info!(target: marketplace_runtime::decode::DRIFT_TARGET, drift = kind, "drift");
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info_span!(
+                "marketplace.decode",
+                marketplace = "metro-message-center",
+                operation = "list_chats"
+            )
+            .in_scope(|| {
+                drift("enum_value");
+                drift("unknown_field");
+                drift("unknown_field");
+            });
+            drift("unknown_field");
+        });
+        let text = metrics.encode();
+        for line in [
+            "mkt_decode_drift_total{marketplace=\"metro-message-center\",operation=\"list_chats\",kind=\"enum_value\"} 1",
+            "mkt_decode_drift_total{marketplace=\"metro-message-center\",operation=\"list_chats\",kind=\"unknown_field\"} 2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+        }
     }
 }

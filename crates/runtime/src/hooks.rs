@@ -162,12 +162,17 @@ pub async fn exec(
     async move {
         let started = Instant::now();
         let idempotent = declared_idempotent || is_idempotent(request.method());
-        let result = send_with_retries(http, runtime, request, idempotent, &policy).await;
+        let mut result = send_with_retries(http, runtime, request, idempotent, &policy).await;
         let span = tracing::Span::current();
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        match &result {
+        match &mut result {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
+                // For the decode span: drift is counted per operation.
+                response.extensions_mut().insert(crate::decode::CallInfo {
+                    marketplace: runtime.marketplace(),
+                    operation: info.operation_id,
+                });
             }
             Err(error) => tracing::debug!(%error, "request failed"),
         }

@@ -72,3 +72,6 @@ pub use secrecy::{ExposeSecret, SecretString};
 pub use progenitor_client as __progenitor_client;
 #[doc(hidden)]
 pub use serde as __serde;
+/// Re-exported for `tolerant_enum!`'s drift events.
+#[doc(hidden)]
+pub use tracing as __tracing;

@@ -149,3 +149,53 @@ async fn triggered_deliveries_are_received_and_logged_once() {
     );
     assert!(lines.last().unwrap().ends_with("stopped"), "{lines:#?}");
 }
+
+/// A marketplace that adds a field this SDK does not know: the answer still decodes,
+/// and `/metrics` counts the drift for that operation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_in_an_answer_shows_in_the_metrics() {
+    let lectronz = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/api/v1/messages"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "limit": 25, "offset": 0, "total_count": 0, "messages": [],
+                "next_cursor": "a field added by the vendor"
+            })),
+        )
+        .mount(&lectronz)
+        .await;
+    let home = Home::new();
+    std::fs::write(
+        home.config_path(),
+        format!(
+            "[store]\npath = \"{}\"\n[lectronz.t]\napi_key = \"fake-key\"\nbase_url = \"{}\"\n",
+            home.path().join("inbox.sqlite").display(),
+            lectronz.uri()
+        ),
+    )
+    .unwrap();
+    let mut serve = Running::start(
+        &home,
+        &["serve", "--listen", "127.0.0.1:0", "--interval", "3600"],
+    );
+    let base = serve
+        .wait_for("listening")
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    serve.wait_for("sync       lectronz lectronz:t");
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = "mkt_decode_drift_total{marketplace=\"lectronz\",operation=\"list_messages\",kind=\"unknown_field\"} 1";
+    assert!(
+        metrics.lines().any(|l| l == line),
+        "no `{line}` in\n{metrics}"
+    );
+    let (_, code) = serve.interrupt();
+    assert_eq!(code, Some(0));
+}
