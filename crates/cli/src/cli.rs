@@ -63,7 +63,7 @@ pub struct Global {
 pub enum Command {
     /// Threads awaiting your reply across every marketplace, oldest wait first.
     #[command(
-        after_help = "Examples:\n  mkt inbox\n  mkt inbox --marketplace metro --marketplace yandex --unread\n  mkt inbox --status awaiting-seller --json | jq .id"
+        after_help = "Examples:\n  mkt inbox\n  mkt inbox --marketplace metro --marketplace yandex --unread\n  mkt inbox --status awaiting_seller --json | jq .id"
     )]
     Inbox(InboxArgs),
     /// A thread's messages, oldest first, and your replies still in the outbox.
@@ -148,9 +148,11 @@ pub struct InboxArgs {
     /// Only threads with unread buyer messages.
     #[arg(long)]
     pub unread: bool,
-    /// Only threads in these statuses (repeatable).
-    #[arg(long = "status", value_enum, value_name = "STATUS")]
-    pub statuses: Vec<StatusArg>,
+    /// Only threads in these normalized statuses (repeatable): draft, new,
+    /// awaiting_seller, awaiting_buyer, awaiting_marketplace, open, archived, closed,
+    /// unknown.
+    #[arg(long = "status", value_parser = parse_status, value_name = "STATUS")]
+    pub statuses: Vec<StatusKind>,
     /// At most this many threads.
     #[arg(long)]
     pub limit: Option<u32>,
@@ -301,36 +303,6 @@ pub enum ConfigCommand {
     Path,
 }
 
-/// A normalized status, as a flag value.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum StatusArg {
-    Draft,
-    New,
-    AwaitingSeller,
-    AwaitingBuyer,
-    AwaitingMarketplace,
-    Open,
-    Archived,
-    Closed,
-    Unknown,
-}
-
-impl From<StatusArg> for StatusKind {
-    fn from(s: StatusArg) -> Self {
-        match s {
-            StatusArg::Draft => StatusKind::Draft,
-            StatusArg::New => StatusKind::New,
-            StatusArg::AwaitingSeller => StatusKind::AwaitingSeller,
-            StatusArg::AwaitingBuyer => StatusKind::AwaitingBuyer,
-            StatusArg::AwaitingMarketplace => StatusKind::AwaitingMarketplace,
-            StatusArg::Open => StatusKind::Open,
-            StatusArg::Archived => StatusKind::Archived,
-            StatusArg::Closed => StatusKind::Closed,
-            StatusArg::Unknown => StatusKind::Unknown,
-        }
-    }
-}
-
 /// The commands `mkt schema` describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SchemaName {
@@ -347,6 +319,16 @@ pub enum SchemaName {
     Mock,
     Config,
     Error,
+}
+
+/// A status by the model's own name (`awaiting_seller`; `awaiting-seller` too).
+fn parse_status(s: &str) -> Result<StatusKind, String> {
+    let name = s.replace('-', "_");
+    let kind = StatusKind::from_name(&name);
+    if kind == StatusKind::Unknown && name != StatusKind::Unknown.as_str() {
+        return Err(format!("unknown status `{s}` (see `mkt inbox --help`)"));
+    }
+    Ok(kind)
 }
 
 fn parse_marketplace(s: &str) -> Result<Marketplace, String> {

@@ -43,8 +43,10 @@ pub async fn run(ctx: &Context, args: SyncArgs) -> CliResult {
 
 /// On an account never synced (a new store, a new account), commands that read the
 /// store sync first, so that `mkt --mock inbox` on a fresh clone shows the inbox.
-/// Progress goes to stderr; the exit code is the sync's (partial when an account
-/// failed: what the others had is shown all the same).
+/// Progress and failures go to stderr; returns the sync's exit code (partial when an
+/// account failed), which `inbox` passes on: its list lacks that account. The
+/// commands about one thread ignore it (their thread's account failing shows as the
+/// thread not being found).
 pub async fn first_sync_if_needed(ctx: &Context, session: &Session, inbox: &Inbox) -> CliResult {
     let mut never = Vec::new();
     for account in inbox.accounts() {

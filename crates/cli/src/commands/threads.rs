@@ -72,11 +72,13 @@ fn buyer_name(messages: &[Message]) -> Option<String> {
 pub async fn inbox(ctx: &Context, args: InboxArgs) -> CliResult {
     let session = ctx.session().await?;
     let inbox = session.inbox().await?;
-    super::sync::first_sync_if_needed(ctx, &session, &inbox).await?;
+    // A first sync that failed for some account leaves this list incomplete: the exit
+    // code says so (partial), after the list of what the others had.
+    let synced = super::sync::first_sync_if_needed(ctx, &session, &inbox).await?;
     let filter = ThreadFilter {
         marketplaces: args.marketplaces,
         unread: args.unread.then_some(true),
-        statuses: args.statuses.into_iter().map(Into::into).collect(),
+        statuses: args.statuses,
         limit: args.limit,
     };
     let threads = inbox.awaiting_reply(&filter).await.map_err(inbox_error)?;
@@ -101,11 +103,11 @@ pub async fn inbox(ctx: &Context, args: InboxArgs) -> CliResult {
         for item in &items {
             ctx.out.json(item)?;
         }
-        return Ok(Exit::Success);
+        return Ok(synced);
     }
     if items.is_empty() {
         ctx.out.line("Nobody is waiting for an answer.")?;
-        return Ok(Exit::Success);
+        return Ok(synced);
     }
     let rows = items
         .iter()
@@ -149,7 +151,7 @@ pub async fn inbox(ctx: &Context, args: InboxArgs) -> CliResult {
     }
     ctx.out
         .line(&format!("\n{footer}. `mkt show <thread>` to read one."))?;
-    Ok(Exit::Success)
+    Ok(synced)
 }
 
 fn order(thread: &Thread) -> String {

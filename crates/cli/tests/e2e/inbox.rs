@@ -79,6 +79,16 @@ async fn inbox_lists_every_marketplace_oldest_wait_first() {
             .filter(|t| t["id"].as_str().unwrap().starts_with("yandex:"))
             .count()
     );
+    for status in ["open", "awaiting_seller"] {
+        let output = home.run(&["inbox", "--json", "--status", status]).await;
+        let expected = all.iter().filter(|t| t["status"]["kind"] == status).count();
+        assert_eq!(json_lines(&output).len(), expected, "--status {status}");
+    }
+    let output = home.run(&["inbox", "--json", "--status", "open"]).await;
+    assert!(
+        !json_lines(&output).is_empty(),
+        "the mock's threads are open"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

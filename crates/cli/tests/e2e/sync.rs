@@ -100,3 +100,29 @@ async fn watch_syncs_again_each_interval_until_ctrl_c() {
     let (_, code) = watch.interrupt();
     assert_eq!(code, Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_whose_first_sync_partly_failed_says_so() {
+    let mock = mock().await;
+    mock.set_faults(
+        Api::MetroMessageCenter,
+        Faults {
+            outage: true,
+            ..Faults::default()
+        },
+    );
+    let home = Home::new();
+    home.configure(&mock, "");
+    let output = home.run(&["inbox"]).await;
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning: metro:t did not sync"),
+        "{}",
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("lectronz:t:") && !text.contains("metro:t:"),
+        "{text}"
+    );
+}
