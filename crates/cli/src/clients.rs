@@ -49,7 +49,7 @@ pub enum Clients {
     /// Yandex Market Partner API (chats).
     Yandex {
         /// The cabinet.
-        business_id: u64,
+        business_id: std::num::NonZeroU64,
         /// The API client.
         client: marketplace_yandex_market_chats::Client,
         /// Its base URL.
@@ -243,7 +243,7 @@ pub fn build(config: &Config, clock: LocalClock) -> CliResult<Vec<BuiltAccount>>
         let m = Marketplace::Yandex;
         let business_id = a
             .business_id
-            .filter(|id| *id > 0)
+            .and_then(std::num::NonZeroU64::new)
             .ok_or_else(|| missing(m, name, "business_id"))?;
         let base_url = a
             .base_url

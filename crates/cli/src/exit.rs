@@ -1,7 +1,5 @@
 //! Exit codes and the one error type every command returns.
 
-use std::fmt;
-
 /// `mkt`'s exit codes (also listed in `mkt --help` and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -90,16 +88,6 @@ impl CliError {
             message: format!("{account}: {error}"),
             hint,
         }
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.message)?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
     }
 }
 

@@ -50,7 +50,12 @@ fn main() -> ExitCode {
                 .unwrap_or_default();
                 eprintln!("{line}");
             } else {
-                eprintln!("{error}");
+                // Red on a colour terminal; `console` honours NO_COLOR and CLICOLOR.
+                let label = console::style("error:").red().bold().for_stderr();
+                match &error.hint {
+                    Some(hint) => eprintln!("{label} {}\n  hint: {hint}", error.message),
+                    None => eprintln!("{label} {}", error.message),
+                }
             }
             ExitCode::from(error.exit.code())
         }

@@ -152,24 +152,14 @@ async fn credentials(
             business_id,
             client,
             ..
-        } => match std::num::NonZeroU64::new(*business_id) {
-            Some(business) => client
-                .get_chats()
-                .business_id(business)
-                .limit(std::num::NonZeroU32::MIN)
-                .body(marketplace_yandex_market_chats::types::GetChatsRequest::default())
-                .send()
-                .await
-                .map(drop),
-            None => {
-                return Check::problem(
-                    account,
-                    "credentials",
-                    "business_id is 0".into(),
-                    "set business_id".into(),
-                );
-            }
-        },
+        } => client
+            .get_chats()
+            .business_id(*business_id)
+            .limit(std::num::NonZeroU32::MIN)
+            .body(marketplace_yandex_market_chats::types::GetChatsRequest::default())
+            .send()
+            .await
+            .map(drop),
     };
     match read {
         Ok(()) => Check::ok(account, "credentials", "accepted (one read)".to_owned()),

@@ -134,7 +134,7 @@ impl Session {
                     ..
                 } => AccountClient::Yandex {
                     name,
-                    business_id: *business_id,
+                    business_id: business_id.get(),
                     client: client.clone(),
                 },
             });
@@ -177,6 +177,12 @@ fn store_location(config: &Config) -> CliResult<PathBuf> {
                     "[store] url: `{scheme}:` databases are not supported yet, only sqlite://<path>"
                 ))
             })?;
+        // `sqlite::memory:` would forget the inbox when mkt exits.
+        if path.is_empty() || path.starts_with(':') {
+            return Err(CliError::usage(format!(
+                "[store] url `{url}`: the store must be a file (sqlite://<path>)"
+            )));
+        }
         return Ok(PathBuf::from(path));
     }
     match &config.store.path {

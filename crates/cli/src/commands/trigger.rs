@@ -188,7 +188,7 @@ async fn yandex(ctx: &Context, args: &TriggerArgs) -> CliResult<Triggered> {
                 Ok(crate::clients::BuiltAccount {
                     clients: Clients::Yandex { business_id, .. },
                     ..
-                }) => *business_id,
+                }) => business_id.get(),
                 _ => 1,
             },
             Err(_) => 1,
