@@ -4,7 +4,8 @@ use serde_json::Value;
 
 use crate::common::{Home, accepting_receiver, json_lines, mock, stderr, stdout};
 
-fn validate(home: &Home, command: &str, lines: &[Value]) {
+/// Checks every line against `mkt schema <command>`.
+pub fn validate(home: &Home, command: &str, lines: &[Value]) {
     let schema = home.run_blocking(&["schema", command]);
     let schema: Value = serde_json::from_str(&stdout(&schema)).expect("a schema");
     let validator = jsonschema::validator_for(&schema).expect("a valid schema");
@@ -48,6 +49,27 @@ async fn every_commands_json_matches_its_schema() {
         .await;
     assert!(reply.status.success(), "{}", stderr(&reply));
     validate(&home, "reply", &json_lines(&reply));
+
+    let metro_order = inbox
+        .iter()
+        .find(|t| t["id"].as_str().unwrap().starts_with("metro:"))
+        .and_then(|t| t["order"]["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let start = home
+        .run(&[
+            "start",
+            "metro",
+            &metro_order,
+            "--subject",
+            "INVOICE_INSTRUCTIONS",
+            "--text",
+            "Hello.",
+            "--json",
+        ])
+        .await;
+    assert!(start.status.success(), "{}", stderr(&start));
+    validate(&home, "start", &json_lines(&start));
 
     let read = home
         .run(&["mark-read", &thread("lectronz"), "--json"])

@@ -174,17 +174,21 @@ async fn drift_in_an_answer_shows_in_the_metrics() {
         ),
     )
     .unwrap();
+    // With --json: one event a line, each valid against `mkt schema serve`.
     let mut serve = Running::start(
         &home,
-        &["serve", "--listen", "127.0.0.1:0", "--interval", "3600"],
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--interval",
+            "3600",
+            "--json",
+        ],
     );
-    let base = serve
-        .wait_for("listening")
-        .split_whitespace()
-        .nth(2)
-        .unwrap()
-        .to_owned();
-    serve.wait_for("sync       lectronz lectronz:t");
+    let listening: Value = serde_json::from_str(&serve.wait_for("\"listening\"")).unwrap();
+    let base = listening["subject"].as_str().unwrap().to_owned();
+    serve.wait_for("\"sync\"");
     let metrics = reqwest::get(format!("{base}/metrics"))
         .await
         .unwrap()
@@ -196,6 +200,33 @@ async fn drift_in_an_answer_shows_in_the_metrics() {
         metrics.lines().any(|l| l == line),
         "no `{line}` in\n{metrics}"
     );
-    let (_, code) = serve.interrupt();
+    let (lines, code) = serve.interrupt();
+    assert_eq!(code, Some(0));
+    let events: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    crate::json::validate(&home, "serve", &events);
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"listening"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"shutdown"), "{kinds:?}");
+}
+
+/// `mkt mock` serves until Ctrl-C and prints a configuration that works as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mkt_mock_prints_a_configuration_that_works() {
+    let home = Home::new();
+    let mut mock = Running::start(&home, &["mock", "--json"]);
+    let info: Value = serde_json::from_str(&mock.wait_for("config_toml")).unwrap();
+    let config = info["config_toml"].as_str().unwrap();
+    assert!(
+        config.contains("[metro.demo]") && config.contains("client_secret = \"mock-metro-"),
+        "{config}"
+    );
+    std::fs::write(home.config_path(), config).unwrap();
+    let inbox = home.run(&["inbox", "--json"]).await;
+    assert!(inbox.status.success(), "{}", stderr(&inbox));
+    assert!(json_lines(&inbox).len() >= 4, "{}", stdout(&inbox));
+    let (_, code) = mock.interrupt();
     assert_eq!(code, Some(0));
 }
