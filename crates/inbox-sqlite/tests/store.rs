@@ -943,3 +943,112 @@ async fn item_versions_are_stored_with_their_page_per_account_and_read_back_in_o
         assert_eq!(s.item_versions(&acct, &many).await.unwrap().len(), 1_200);
     }
 }
+
+#[tokio::test]
+async fn messages_of_several_threads_come_in_one_call_each_oldest_first() {
+    for t in both().await {
+        let s = &t.store;
+        let page = metro_page();
+        s.apply_page(
+            &account(&page.threads[0].id),
+            &page,
+            &checkpoint("chats", 1),
+        )
+        .await
+        .unwrap();
+        let other = thread(YANDEX, (StatusKind::New, "NEW"), true, None);
+        let second = Page {
+            threads: vec![other.clone()],
+            messages: vec![
+                message(YANDEX, "2", Buyer, "later", at(5, 12)),
+                message(YANDEX, "1", Buyer, "earlier", at(5, 10)),
+            ],
+            versions: vec![],
+        };
+        s.apply_page(&other.id.account(), &second, &checkpoint("chats", 1))
+            .await
+            .unwrap();
+        let ids = [tid(YANDEX), tid(METRO), tid(LECTRONZ)];
+        let all = s.messages_of(&ids).await.unwrap();
+        let of = |key: &str| -> Vec<String> {
+            all.iter()
+                .filter(|m| m.thread == tid(key))
+                .map(|m| m.text.clone().unwrap())
+                .collect()
+        };
+        assert_eq!(of(YANDEX), ["earlier", "later"], "{}", t.name);
+        let metro: Vec<String> = s
+            .messages(&tid(METRO))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text.unwrap())
+            .collect();
+        assert_eq!(of(METRO), metro);
+        assert!(of(LECTRONZ).is_empty(), "a thread not stored has none");
+        assert_eq!(all.len(), 2 + metro.len());
+        assert!(s.messages_of(&[]).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_row_twice_in_one_page_counts_as_if_applied_one_after_the_other() {
+    for t in both().await {
+        let s = &t.store;
+        let first = thread(YANDEX, (StatusKind::New, "NEW"), true, None);
+        let second = thread(
+            YANDEX,
+            (StatusKind::AwaitingSeller, "WAITING_FOR_PARTNER"),
+            true,
+            Some(at(5, 10)),
+        );
+        let page = Page {
+            threads: vec![first, second.clone()],
+            messages: vec![
+                message(YANDEX, "1", Buyer, "draft", at(5, 10)),
+                message(YANDEX, "1", Buyer, "edited", at(5, 10)),
+            ],
+            versions: vec![],
+        };
+        let report = s
+            .apply_page(&second.id.account(), &page, &checkpoint("chats", 1))
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                report.threads_inserted,
+                report.threads_updated,
+                report.messages_inserted,
+                report.messages_updated,
+                report.changes
+            ),
+            (1, 1, 1, 1, 2),
+            "{}",
+            t.name
+        );
+        assert_eq!(s.thread(&second.id).await.unwrap().unwrap(), second);
+        let texts: Vec<_> = s
+            .messages(&second.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text.unwrap())
+            .collect();
+        assert_eq!(texts, ["edited"]);
+        let kinds: Vec<_> = s
+            .changes_since(0, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.change)
+            .collect();
+        assert!(
+            matches!(kinds[0], ChangeKind::StatusChanged { .. }),
+            "{kinds:?}"
+        );
+        assert!(
+            matches!(kinds[1], ChangeKind::NewBuyerMessage { .. }),
+            "{kinds:?}"
+        );
+    }
+}

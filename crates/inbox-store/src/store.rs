@@ -317,6 +317,10 @@ pub trait Store: Send + Sync {
     /// A thread's messages, oldest first (ties in the order they were stored).
     fn messages<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Vec<Message>>>;
 
+    /// The messages of several threads in one call, each thread's oldest first (a
+    /// sync summarizing the threads a page touched); threads not stored have none.
+    fn messages_of<'a>(&'a self, threads: &'a [ThreadId]) -> BoxFuture<'a, Result<Vec<Message>>>;
+
     /// The latest message of a thread (for the outbox's conflict check).
     fn last_message<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Option<Message>>>;
 

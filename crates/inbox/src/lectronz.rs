@@ -18,10 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
 use crate::outbox::SendFailure;
-use crate::sync::{Ctx, last_activity, raw, version_of};
-
-/// Summaries per list page (Lectronz documents no maximum; public clients use 25).
-const PAGE: u64 = 25;
+use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use marketplace_inbox_store::Marketplace;
 
 /// Where the account's Lectronz sync stands.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -77,9 +75,13 @@ async fn pass(
     stop_early: bool,
     checkpoint: impl Fn(u64) -> (&'static str, serde_json::Value),
 ) -> Result<(), InboxError> {
-    let mut pages = client.list_messages().limit(PAGE).offset(start).by_page();
+    let size = ctx.settings().lectronz_page_size;
+    let mut pages = client.list_messages().limit(size).offset(start).by_page();
+    let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
+    let account = ctx.account().clone();
     let mut offset = start;
-    while let Some(page) = pages.try_next().await.map_err(|e| ctx.api(e))? {
+    // A pass that stops early reads no page beyond the one it stops at.
+    sync::each_page(&account, pages, first, !stop_early, async |page| {
         let summaries = page.into_items();
         let listed = summaries.len();
         offset += listed as u64;
@@ -103,11 +105,9 @@ async fn pass(
         let page = messages_page(ctx, fetched).await?;
         let (stream, value) = checkpoint(offset);
         ctx.apply_in(stream, value, &page).await?;
-        if stop_early && seen_stored {
-            break;
-        }
-    }
-    Ok(())
+        Ok(!(stop_early && seen_stored))
+    })
+    .await
 }
 
 /// The page storing `fetched` messages (with their versions) and the threads they
@@ -126,12 +126,16 @@ async fn messages_page(
             .push(map_message(&id, &message));
         page.versions.push(version);
     }
-    for (order, new) in by_order {
-        let id = thread_id(ctx.name(), order);
-        let mut all = match ctx.store().thread(&id).await? {
-            Some(_) => ctx.store().messages(&id).await?,
-            None => Vec::new(),
-        };
+    let ids: Vec<ThreadId> = by_order.keys().map(|&o| thread_id(ctx.name(), o)).collect();
+    let mut stored: BTreeMap<ThreadId, Vec<Message>> = BTreeMap::new();
+    for message in ctx.store().messages_of(&ids).await? {
+        stored
+            .entry(message.thread.clone())
+            .or_default()
+            .push(message);
+    }
+    for (id, new) in ids.into_iter().zip(by_order.into_values()) {
+        let mut all = stored.remove(&id).unwrap_or_default();
         all.retain(|m| !new.iter().any(|n| n.id == m.id));
         all.extend(new.iter().cloned());
         page.threads.push(summarize(id, &all));
@@ -196,9 +200,7 @@ fn map_message(thread: &ThreadId, m: &types::Message) -> Message {
 fn order_of(thread: &ThreadId) -> Result<i64, InboxError> {
     match thread.vendor {
         VendorThread::Lectronz { order_id } => Ok(order_id),
-        _ => Err(InboxError::InvalidInput(format!(
-            "{thread} is not a Lectronz thread"
-        ))),
+        _ => Err(sync::not_ours(thread, Marketplace::Lectronz)),
     }
 }
 

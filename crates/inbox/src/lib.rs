@@ -43,7 +43,7 @@
 //! | METRO | `GET /chats` filtered by `filters[lastMessage][from]` (the previous pass's start, less the clock-skew margin; an unverified filter, [`InboxBuilder::metro_last_message_filter`]), then each chat's `lastMessageAt` against the stored one | ⌈k / 100⌉ list requests + k history reads (⌈N / 100⌉ + N the first time; without the filter ⌈N / 100⌉ + k) |
 //! | Yandex Market | `getChats` has no change filter: every chat's `updatedAt` is compared; a changed chat's history is read from the last stored message on (`messageIdFrom`); `CHAT_CREATED`/`CHAT_MESSAGE_SENT` notifications refresh one chat at once ([`Inbox::yandex_notification_handler`]) | ⌈N / 20⌉ + k |
 //! | SkyHub | `GET /sac` has no change filter: every ticket's `updated_at` is compared; a changed ticket's chats (all its `parts`) are read | ⌈N / 25⌉ + k (at SkyHub's presumed 1 request/s) |
-//! | Lectronz | the message list is newest first: it is read from the top until a page holds a message already stored with the same `updated_at`; each new or changed message is fetched (the list has no text) | ⌈k / 25⌉ (at least 1) list requests + k messages (⌈M / 25⌉ + M for M messages the first time) |
+//! | Lectronz | the message list is newest first: it is read from the top until a page holds a message already stored with the same `updated_at`; each new or changed message is fetched (the list has no text) | ⌈k / P⌉ (at least 1) list requests + k messages (⌈M / P⌉ + M for M messages the first time), P = [`InboxBuilder::lectronz_page_size`], 25 by default |
 //!
 //! METRO marks a chat's buyer messages seen when its history is read, so the sync
 //! reads a chat's history only when its `lastMessageAt` moved; a thread's `unread` is
@@ -202,6 +202,7 @@ pub(crate) struct Settings {
     pub(crate) retention: Option<Duration>,
     pub(crate) concurrency: usize,
     pub(crate) metro_last_message_filter: bool,
+    pub(crate) lectronz_page_size: u64,
     pub(crate) interrupt: Option<InterruptHook>,
 }
 
@@ -261,6 +262,9 @@ pub const DEFAULT_RECONCILE_WINDOW: Duration = Duration::from_secs(10 * 60);
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 /// Default of [`InboxBuilder::concurrency`].
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Default of [`InboxBuilder::lectronz_page_size`]: Lectronz documents a default of 20
+/// and no maximum; public clients use 25.
+pub const DEFAULT_LECTRONZ_PAGE_SIZE: u64 = 25;
 
 /// SkyHub's presumed zone: America/Sao_Paulo, fixed at UTC−03:00 since 2019.
 pub fn sao_paulo() -> FixedOffset {
@@ -321,6 +325,15 @@ impl InboxBuilder {
         self
     }
 
+    /// Messages per page of Lectronz's list (default [`DEFAULT_LECTRONZ_PAGE_SIZE`]).
+    /// Lectronz documents no maximum; a larger page means fewer list requests and
+    /// fewer stored pages, and a Lectronz that gives fewer than asked is followed all
+    /// the same (the pager takes its page size from the first answer).
+    pub fn lectronz_page_size(mut self, size: u64) -> Self {
+        self.settings.lectronz_page_size = size.max(1);
+        self
+    }
+
     /// Crash tests: `hook` is asked at every [`Interrupt`] point and, when it returns
     /// `true`, the operation stops there with [`InboxError::Interrupted`], recording
     /// nothing more — as if the process had died at that point.
@@ -368,6 +381,7 @@ impl Inbox {
                 retention: None,
                 concurrency: DEFAULT_CONCURRENCY,
                 metro_last_message_filter: true,
+                lectronz_page_size: DEFAULT_LECTRONZ_PAGE_SIZE,
                 interrupt: None,
             },
         }

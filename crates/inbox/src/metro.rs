@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
 use crate::outbox::SendFailure;
-use crate::sync::{Ctx, last_activity, raw, version_of};
+use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use marketplace_inbox_store::Marketplace;
 
 /// Chats per list page and messages per history page (METRO documents no maximum;
 /// its example uses 15).
@@ -73,8 +74,10 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
             .filters_last_message_from(since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
     let mut pages = list.by_page();
+    let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
+    let account = ctx.account().clone();
     let mut offset = pass.offset;
-    while let Some(page) = pages.try_next().await.map_err(|e| ctx.api(e))? {
+    sync::each_page(&account, pages, first, true, async |page| {
         let chats = page.into_items();
         offset += chats.len() as u64;
         let _unit = ctx.state.unit.lock().await;
@@ -87,7 +90,9 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
             }),
         };
         ctx.apply(&page, &next).await?;
-    }
+        Ok(true)
+    })
+    .await?;
     let done = State {
         since: Some(pass.started),
         pass: None,
@@ -222,9 +227,7 @@ pub(crate) fn map_message(
 fn chat_id(thread: &ThreadId) -> Result<&str, InboxError> {
     match &thread.vendor {
         VendorThread::Metro { chat_id } => Ok(chat_id),
-        _ => Err(InboxError::InvalidInput(format!(
-            "{thread} is not a METRO thread"
-        ))),
+        _ => Err(sync::not_ours(thread, Marketplace::Metro)),
     }
 }
 

@@ -2,13 +2,13 @@
 
 use marketplace_inbox_store::{Account, OutboxId};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AccountError;
 
 /// The result of [`Inbox::sync`](crate::Inbox::sync): one entry per account, in the
 /// order the accounts were added.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SyncReport {
     /// Per account.
     pub accounts: Vec<AccountSyncReport>,
@@ -22,7 +22,7 @@ impl SyncReport {
 }
 
 /// One account's sync.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AccountSyncReport {
     /// The account.
     pub account: Account,

@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
 use crate::outbox::SendFailure;
-use crate::sync::{Ctx, last_activity, raw, version_of};
+use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use marketplace_inbox_store::Marketplace;
 
 /// Where the account's SkyHub sync stands.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -55,7 +56,9 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
         list = list.cursor(cursor);
     }
     let mut pages = list.by_page();
-    while let Some(page) = pages.try_next().await.map_err(|e| ctx.api(e))? {
+    let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
+    let account = ctx.account().clone();
+    sync::each_page(&account, pages, first, true, async |page| {
         let next = page.next_token().map(str::to_owned);
         let tickets = page.into_items();
         let _unit = ctx.state.unit.lock().await;
@@ -84,7 +87,9 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
             pass: next.map(|next| Pass { next: Some(next) }),
         };
         ctx.apply(&page, &state).await?;
-    }
+        Ok(true)
+    })
+    .await?;
     ctx.apply(&Page::default(), &State::default()).await?;
     Ok(())
 }
@@ -180,9 +185,7 @@ fn map_chat(
 fn code_and_parts(thread: &ThreadId) -> Result<(&str, &str), InboxError> {
     match &thread.vendor {
         VendorThread::Skyhub { code, parts } => Ok((code, parts)),
-        _ => Err(InboxError::InvalidInput(format!(
-            "{thread} is not a SkyHub thread"
-        ))),
+        _ => Err(sync::not_ours(thread, Marketplace::Skyhub)),
     }
 }
 

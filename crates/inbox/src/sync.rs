@@ -4,11 +4,13 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use marketplace_inbox_store::{
-    Account, ApplyReport, AuthorRole, Checkpoint, ItemVersion, Message, Page, Store,
-    awaiting_reply_since,
+    Account, ApplyReport, AuthorRole, Checkpoint, ItemVersion, Marketplace, Message, Page, Store,
+    ThreadId, awaiting_reply_since,
 };
 use marketplace_runtime::RequestCounter;
+use marketplace_runtime::pagination::{Page as ListPage, Pages};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -171,6 +173,37 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Hands each page of a list to `process` (which says whether to go on), fetching the
+/// next page meanwhile when `prefetch` is set, so the list's round trips overlap the
+/// reading and storing of the pages before. Without `prefetch` (a pass that may stop
+/// early) no page is read that is not processed. `first` is the list's first page,
+/// already read (or `None` for an empty list).
+pub(crate) async fn each_page<T>(
+    account: &Account,
+    mut pages: Pages<'_, T>,
+    first: Option<ListPage<T>>,
+    prefetch: bool,
+    mut process: impl AsyncFnMut(ListPage<T>) -> Result<bool, InboxError>,
+) -> Result<(), InboxError> {
+    let api = |e| InboxError::api(account, e);
+    let mut next = first;
+    while let Some(page) = next {
+        if prefetch {
+            let (fetched, go_on) = futures::join!(pages.try_next(), process(page));
+            if !go_on? {
+                return Ok(());
+            }
+            next = fetched.map_err(api)?;
+        } else {
+            if !process(page).await? {
+                return Ok(());
+            }
+            next = pages.try_next().await.map_err(api)?;
+        }
+    }
+    Ok(())
+}
+
 /// Syncs one account: its marketplace's pass, counted, timed and reported.
 pub(crate) async fn sync_account(
     inner: &Inner,
@@ -233,6 +266,11 @@ pub(crate) fn awaiting_after(old: Option<DateTime<Utc>>, new: &[Message]) -> Opt
 /// The newest message time.
 pub(crate) fn last_activity(messages: &[Message]) -> Option<DateTime<Utc>> {
     messages.iter().map(|m| m.created_at).max()
+}
+
+/// A thread id of another marketplace handed to a marketplace's module.
+pub(crate) fn not_ours(thread: &ThreadId, marketplace: Marketplace) -> InboxError {
+    InboxError::InvalidInput(format!("{thread} is not a {marketplace} thread"))
 }
 
 /// A vendor value as JSON for [`Message::raw`].

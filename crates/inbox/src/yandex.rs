@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
 use crate::outbox::SendFailure;
-use crate::sync::{Ctx, awaiting_after, last_activity, raw, version_of};
+use crate::sync::{self, Ctx, awaiting_after, last_activity, raw, version_of};
+use marketplace_inbox_store::Marketplace;
 
 /// Chats per `getChats` page: Yandex's maximum.
 const CHATS_PAGE: u32 = 20;
@@ -74,23 +75,18 @@ pub(crate) async fn sync(
         list.by_page()
     };
     let mut pages = list(resume.clone());
-    let mut first = true;
-    loop {
-        let page = match pages.try_next().await {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            // A page token may expire: a resumed pass whose token is refused starts over.
-            Err(e)
-                if first && resume.is_some() && e.status().is_some_and(|s| s.is_client_error()) =>
-            {
-                tracing::info!(account = ?ctx.account(), "stored page token refused; starting the pass over");
-                pages = list(None);
-                first = false;
-                continue;
-            }
-            Err(e) => return Err(ctx.api(e)),
-        };
-        first = false;
+    let first = match pages.try_next().await {
+        // A page token may expire: a resumed pass whose token is refused starts over.
+        Err(e) if resume.is_some() && e.status().is_some_and(|s| s.is_client_error()) => {
+            tracing::info!(account = ?ctx.account(), "stored page token refused; starting the pass over");
+            pages = list(None);
+            pages.try_next().await
+        }
+        other => other,
+    }
+    .map_err(|e| ctx.api(e))?;
+    let account = ctx.account().clone();
+    sync::each_page(&account, pages, first, true, async |page| {
         let next = page.next_token().map(str::to_owned);
         let chats = page.into_items();
         let _unit = ctx.state.unit.lock().await;
@@ -99,7 +95,9 @@ pub(crate) async fn sync(
             pass: next.map(|next| Pass { next: Some(next) }),
         };
         ctx.apply(&page, &state).await?;
-    }
+        Ok(true)
+    })
+    .await?;
     ctx.apply(&Page::default(), &State::default()).await?;
     Ok(())
 }
@@ -272,9 +270,7 @@ fn ids(thread: &ThreadId) -> Result<(NonZeroU64, NonZeroU64), InboxError> {
                 "{thread}: ids must be positive"
             ))),
         },
-        _ => Err(InboxError::InvalidInput(format!(
-            "{thread} is not a Yandex thread"
-        ))),
+        _ => Err(sync::not_ours(thread, Marketplace::Yandex)),
     }
 }
 
