@@ -202,10 +202,15 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> CliResult {
             .max(1),
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let syncing = tokio::spawn(sync_loop(inbox, interval, log.clone(), metrics, stopped));
+    // Polled in this task rather than spawned: rustc cannot prove the inbox's sync
+    // future `Send` ("not general enough" over the lifetimes it borrows across
+    // awaits), and this task need not be.
+    let syncing = sync_loop(inbox, interval, log.clone(), metrics, stopped);
+    tokio::pin!(syncing);
     tokio::select! {
         () = serve(listener, app, ServeLimits::default()) => {}
         _ = tokio::signal::ctrl_c() => {}
+        () = &mut syncing => {}
     }
     log.event(
         "shutdown",
@@ -214,7 +219,7 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> CliResult {
         "stopping: no new deliveries; waiting for the sync in progress".to_owned(),
     );
     let _ = stop.send(true);
-    if tokio::time::timeout(Duration::from_secs(30), syncing)
+    if tokio::time::timeout(Duration::from_secs(30), &mut syncing)
         .await
         .is_err()
     {
