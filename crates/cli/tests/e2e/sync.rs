@@ -126,3 +126,49 @@ async fn an_inbox_whose_first_sync_partly_failed_says_so() {
         "{text}"
     );
 }
+
+/// No secret in any output or log line, at the most verbose level, on success and on
+/// refused credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_output_or_logs() {
+    let mock = mock().await;
+    let home = Home::new();
+    home.configure(&mock, "");
+    let secrets = [
+        mock.lectronz().api_key.clone(),
+        mock.metro().client_secret.clone(),
+        mock.skyhub().api_key.clone(),
+        mock.skyhub().account_manager_key.clone(),
+        mock.yandex().api_key.clone(),
+    ];
+    let mut seen = String::new();
+    for args in [
+        &["-vv", "sync"][..],
+        &["-vv", "inbox", "--json"],
+        &["-vv", "doctor"],
+        &["config", "show", "--json"],
+    ] {
+        let output = home.run(args).await;
+        seen.push_str(&stdout(&output));
+        seen.push_str(&stderr(&output));
+    }
+    // Refused: the error names the variable, never the value.
+    let config = std::fs::read_to_string(home.config_path()).unwrap();
+    std::fs::write(
+        home.config_path(),
+        config.replace(&mock.metro().client_secret, "wrong-secret-value"),
+    )
+    .unwrap();
+    let output = home.run(&["-vv", "sync"]).await;
+    assert_eq!(output.status.code(), Some(3));
+    seen.push_str(&stdout(&output));
+    seen.push_str(&stderr(&output));
+    assert!(seen.contains("DEBUG"), "-vv logs at debug level");
+    for secret in secrets
+        .iter()
+        .map(String::as_str)
+        .chain(["wrong-secret-value"])
+    {
+        assert!(!seen.contains(secret), "`{secret}` was printed");
+    }
+}
