@@ -7,6 +7,10 @@
 //! marketplace-bench paging <N>     (used by `all`) sync N items, print wall time and peak RSS
 //! marketplace-bench signing        the METRO signing table alone
 //! marketplace-bench mock           the mock marketplace's rows alone (needs MARKETPLACE_MOCK_BIN)
+//! marketplace-bench inbox          the inbox sync rows alone (needs MARKETPLACE_MOCK_BIN;
+//!                                  INBOX_BENCH_THREADS sets the large world's size)
+//! marketplace-bench inbox-sync <N> (used by `inbox`) first and incremental sync of N threads
+//!                                  per marketplace; JSON with wall time and peak RSS
 //! marketplace-bench calls <sdk|hand> <get|post> <N> [<callers>]
 //!                                  N Lectronz calls from concurrent callers, for profilers
 //! ```
@@ -14,6 +18,7 @@
 // Baseline fields are decoded, not read: decoding is the cost being measured.
 #[allow(dead_code)]
 mod baseline;
+mod inbox;
 mod metro;
 mod mock;
 mod server;
@@ -57,6 +62,21 @@ fn main() {
         }
         Some("signing") => print!("{}", metro::signing()),
         Some("mock") => print!("{}", runtime.block_on(mock::report())),
+        Some("inbox") => print!("{}", runtime.block_on(inbox::report())),
+        // The large inbox sync, in its own process (its peak RSS is the sync's).
+        Some("inbox-sync") => {
+            let threads = args
+                .get(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(inbox::LARGE_THREADS);
+            match runtime.block_on(inbox::large(threads)) {
+                Ok(json) => println!("{json}"),
+                Err(e) => {
+                    eprintln!("inbox-sync: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Some("paging") => {
             let items = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
             let (wall, rss_kb) = runtime.block_on(paging(items));
@@ -64,7 +84,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: marketplace-bench all | signing | mock | paging <items> | calls <sdk|hand> <get|post> <n> [<callers>]"
+                "usage: marketplace-bench all | signing | mock | inbox | inbox-sync <threads> | paging <items> | calls <sdk|hand> <get|post> <n> [<callers>]"
             );
             std::process::exit(2);
         }
@@ -240,10 +260,7 @@ async fn all() -> String {
     report.push_str(&decoding());
     report.push_str(&paging_report());
     report.push_str(&mock::report().await);
-    report.push_str(
-        "\n## Inbox fan-out\n\nNot measured: the inbox's store exists (`marketplace-inbox-sqlite`) \
-         but its sync engine does not yet; this section is filled in when it lands.\n",
-    );
+    report.push_str(&inbox::report().await);
     report
 }
 
@@ -494,7 +511,7 @@ async fn paging(items: usize) -> (Duration, u64) {
 }
 
 /// `VmHWM` of this process (Linux), in KiB.
-fn peak_rss_kb() -> u64 {
+pub(crate) fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

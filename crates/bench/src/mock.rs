@@ -23,10 +23,11 @@ const REQUESTS_PER_ROUND: usize = 60_000;
 const ROUNDS: usize = 3;
 
 /// A running mock, killed on drop.
-struct Mock {
+pub(crate) struct Mock {
     child: Child,
-    lectronz_base_url: String,
-    lectronz_api_key: String,
+    /// What it printed before serving: `(section, key, value)`, e.g.
+    /// `("Lectronz", "base URL", "http://127.0.0.1:…")`.
+    printed: Vec<(String, String, String)>,
     ready_after: Duration,
 }
 
@@ -38,46 +39,54 @@ impl Drop for Mock {
 }
 
 impl Mock {
-    /// Starts the mock and waits for its "Serving" line, reading the Lectronz base
-    /// URL and key it prints on the way.
-    fn start(binary: &Path, threads: usize, messages: usize) -> Result<Mock, String> {
+    /// Starts the mock with a world of `threads` threads of `messages` messages per
+    /// marketplace, journal off, and `extra` options.
+    pub(crate) fn start(
+        binary: &Path,
+        threads: usize,
+        messages: usize,
+        extra: &[&str],
+    ) -> Result<Mock, String> {
         let started = Instant::now();
         let mut child = Command::new(binary)
             .args(["--seed", "7", "--journal", "0"])
             .args(["--threads", &threads.to_string()])
             .args(["--messages", &messages.to_string()])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (mut base_url, mut api_key) = (None, None);
-        let mut in_lectronz = false;
+        let mut printed = Vec::new();
+        let mut section = String::new();
         for line in BufReader::new(stdout).lines() {
             let line = line.map_err(|e| e.to_string())?;
-            if !line.starts_with(' ') {
-                in_lectronz = line.starts_with("Lectronz");
-            }
-            if in_lectronz {
-                if let Some(rest) = line.trim().strip_prefix("base URL:") {
-                    base_url = rest.split_whitespace().next().map(str::to_owned);
-                }
-                if let Some(rest) = line.trim().strip_prefix("API key:") {
-                    api_key = Some(rest.trim().to_owned());
-                }
-            }
             if line.starts_with("Serving") {
-                let ready_after = started.elapsed();
                 return Ok(Mock {
                     child,
-                    lectronz_base_url: base_url.ok_or("no Lectronz base URL printed")?,
-                    lectronz_api_key: api_key.ok_or("no Lectronz API key printed")?,
-                    ready_after,
+                    printed,
+                    ready_after: started.elapsed(),
                 });
+            }
+            if !line.starts_with(' ') {
+                section = line.clone();
+            } else if let Some((key, rest)) = line.trim().split_once(':') {
+                let value = rest.split_whitespace().next().unwrap_or_default();
+                printed.push((section.clone(), key.trim().to_owned(), value.to_owned()));
             }
         }
         let _ = child.kill();
         Err("the mock exited before serving".into())
+    }
+
+    /// A value the mock printed under the section starting with `section`.
+    pub(crate) fn field(&self, section: &str, key: &str) -> Result<&str, String> {
+        self.printed
+            .iter()
+            .find(|(s, k, _)| s.starts_with(section) && k == key)
+            .map(|(_, _, v)| v.as_str())
+            .ok_or_else(|| format!("the mock printed no {section} {key}"))
     }
 
     /// Peak and current resident memory of the mock process, in KiB.
@@ -95,17 +104,28 @@ impl Mock {
     }
 }
 
+/// The mock's binary (`MARKETPLACE_MOCK_BIN`), or the report line saying why nothing
+/// was measured.
+pub(crate) fn binary() -> Result<std::path::PathBuf, &'static str> {
+    std::env::var_os("MARKETPLACE_MOCK_BIN")
+        .map(Into::into)
+        .ok_or(
+            "Not measured: `MARKETPLACE_MOCK_BIN` is not set (`cargo xtask bench` builds the \
+             mock in release mode and sets it).\n",
+        )
+}
+
 /// The Markdown section, or why it could not be measured.
 pub async fn report() -> String {
     let mut out = String::from("\n## The mock marketplace (its own process)\n\n");
-    let Some(binary) = std::env::var_os("MARKETPLACE_MOCK_BIN") else {
-        out.push_str(
-            "Not measured: `MARKETPLACE_MOCK_BIN` is not set (`cargo xtask bench` builds the \
-             mock in release mode and sets it).\n",
-        );
-        return out;
+    let binary = match binary() {
+        Ok(binary) => binary,
+        Err(not_set) => {
+            out.push_str(not_set);
+            return out;
+        }
     };
-    match measure(Path::new(&binary)).await {
+    match measure(&binary).await {
         Ok(section) => out.push_str(&section),
         Err(e) => {
             let _ = writeln!(out, "Failed: {e}");
@@ -118,7 +138,7 @@ async fn measure(binary: &Path) -> Result<String, String> {
     let mut out = String::new();
     eprintln!("mock: building a world of 100 000 orders with 10 messages per thread…");
     let big = tokio::task::block_in_place(|| {
-        Mock::start(binary, THREADS_PER_MARKETPLACE, MESSAGES_PER_THREAD)
+        Mock::start(binary, THREADS_PER_MARKETPLACE, MESSAGES_PER_THREAD, &[])
     })?;
     let (peak, now) = big.memory_kib();
     let _ = writeln!(
@@ -134,9 +154,12 @@ async fn measure(binary: &Path) -> Result<String, String> {
     drop(big);
 
     eprintln!("mock: serving paged lists to {CONNECTIONS} connections…");
-    let small = tokio::task::block_in_place(|| Mock::start(binary, 1_000, 4))?;
-    let url = format!("{}/api/v1/messages?limit=20", small.lectronz_base_url);
-    let bearer = format!("Bearer {}", small.lectronz_api_key);
+    let small = tokio::task::block_in_place(|| Mock::start(binary, 1_000, 4, &[]))?;
+    let url = format!(
+        "{}/api/v1/messages?limit=20",
+        small.field("Lectronz", "base URL")?
+    );
+    let bearer = format!("Bearer {}", small.field("Lectronz", "API key")?);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONNECTIONS)
         .build()

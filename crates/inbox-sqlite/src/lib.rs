@@ -221,6 +221,75 @@ fn change_from_row(row: &SqliteRow) -> Result<Change> {
     })
 }
 
+/// Rows per multi-row statement (SQLite binds at most 32 766 parameters; a thread row
+/// binds 13).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// A change-feed entry a page causes.
+enum NewChange {
+    Status {
+        thread: String,
+        from: Status,
+        to: Status,
+    },
+    BuyerMessage {
+        thread: String,
+        message: String,
+    },
+}
+
+/// The stored statuses of the threads among `keys`.
+async fn stored_statuses(
+    tx: &mut Transaction<'static, Sqlite>,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, Status>> {
+    let mut found = std::collections::HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT thread_key, status_kind, status_raw FROM threads WHERE thread_key IN (",
+        );
+        let mut list = query.separated(", ");
+        for key in chunk {
+            list.push_bind(key);
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut **tx).await.map_err(backend)? {
+            let status = Status {
+                kind: StatusKind::from_name(&get::<String>(&row, "status_kind")?),
+                raw: get(&row, "status_raw")?,
+            };
+            found.insert(get::<String>(&row, "thread_key")?, status);
+        }
+    }
+    Ok(found)
+}
+
+/// The `(thread key, message id)` pairs among `keys` already stored.
+async fn stored_messages(
+    tx: &mut Transaction<'static, Sqlite>,
+    keys: &[(String, String)],
+) -> Result<std::collections::HashSet<(String, String)>> {
+    let mut found = std::collections::HashSet::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT thread_key, message_id FROM messages WHERE (thread_key, message_id) IN (VALUES ",
+        );
+        let mut list = query.separated(", ");
+        for (thread, message) in chunk {
+            list.push("(")
+                .push_bind_unseparated(thread)
+                .push_unseparated(", ")
+                .push_bind_unseparated(message)
+                .push_unseparated(")");
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut **tx).await.map_err(backend)? {
+            found.insert((get(&row, "thread_key")?, get(&row, "message_id")?));
+        }
+    }
+    Ok(found)
+}
+
 impl SqliteStore {
     /// Opens (creating it if missing) the database file at `path` and applies the
     /// migrations. WAL journal with `synchronous=FULL`: a committed page survives a
@@ -332,128 +401,209 @@ impl SqliteStore {
         .await
         .map_err(backend)?;
 
-        for thread in &page.threads {
-            let key = thread.id.to_string();
-            let before =
-                sqlx::query("SELECT status_kind, status_raw FROM threads WHERE thread_key = ?1")
-                    .bind(&key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            let order = thread.order.clone();
-            sqlx::query(
+        // Multi-row statements: a page costs a handful of statements, not a few per
+        // row. Rows are still applied in the page's order (a thread or message twice
+        // in one page counts, and changes, as if applied one after the other).
+        let mut changes: Vec<NewChange> = Vec::new();
+        let thread_keys: Vec<String> = page.threads.iter().map(|t| t.id.to_string()).collect();
+        let mut statuses = stored_statuses(&mut tx, &thread_keys).await?;
+        for (thread, key) in page.threads.iter().zip(&thread_keys) {
+            match statuses.insert(key.clone(), thread.status.clone()) {
+                None => report.threads_inserted += 1,
+                Some(from) => {
+                    report.threads_updated += 1;
+                    if from != thread.status {
+                        changes.push(NewChange::Status {
+                            thread: key.clone(),
+                            from,
+                            to: thread.status.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for chunk in page.threads.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO threads (thread_key, marketplace, account, order_id, order_number,
                      has_order, subject, status_kind, status_raw, unread, last_activity,
-                     awaiting_since, stored_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT (thread_key) DO UPDATE SET
+                     awaiting_since, stored_at) ",
+            );
+            let mut failed = None;
+            query.push_values(chunk, |mut row, thread| {
+                let order = thread.order.as_ref();
+                let times = opt_ts(thread.last_activity).and_then(|last| {
+                    opt_ts(thread.awaiting_reply_since).map(|awaiting| (last, awaiting))
+                });
+                let (last, awaiting) = times.unwrap_or_else(|e| {
+                    failed.get_or_insert(e);
+                    (None, None)
+                });
+                row.push_bind(thread.id.to_string())
+                    .push_bind(account.marketplace.as_str())
+                    .push_bind(&account.name)
+                    .push_bind(order.and_then(|o| o.id.clone()))
+                    .push_bind(order.and_then(|o| o.number.clone()))
+                    .push_bind(order.is_some())
+                    .push_bind(&thread.subject)
+                    .push_bind(thread.status.kind.as_str())
+                    .push_bind(&thread.status.raw)
+                    .push_bind(thread.unread)
+                    .push_bind(last)
+                    .push_bind(awaiting)
+                    .push_bind(&stored_at);
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            query.push(
+                " ON CONFLICT (thread_key) DO UPDATE SET
                      order_id = excluded.order_id, order_number = excluded.order_number,
                      has_order = excluded.has_order, subject = excluded.subject,
                      status_kind = excluded.status_kind, status_raw = excluded.status_raw,
                      unread = excluded.unread, last_activity = excluded.last_activity,
                      awaiting_since = excluded.awaiting_since, stored_at = excluded.stored_at",
-            )
-            .bind(&key)
-            .bind(account.marketplace.as_str())
-            .bind(&account.name)
-            .bind(order.as_ref().and_then(|o| o.id.clone()))
-            .bind(order.as_ref().and_then(|o| o.number.clone()))
-            .bind(order.is_some())
-            .bind(&thread.subject)
-            .bind(thread.status.kind.as_str())
-            .bind(&thread.status.raw)
-            .bind(thread.unread)
-            .bind(opt_ts(thread.last_activity)?)
-            .bind(opt_ts(thread.awaiting_reply_since)?)
-            .bind(&stored_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            match before {
-                None => report.threads_inserted += 1,
-                Some(row) => {
-                    report.threads_updated += 1;
-                    let from = Status {
-                        kind: StatusKind::from_name(&get::<String>(&row, "status_kind")?),
-                        raw: get(&row, "status_raw")?,
-                    };
-                    if from != thread.status {
-                        sqlx::query(
-                            "INSERT INTO changes (thread_key, kind, from_kind, from_raw, to_kind,
-                                 to_raw, recorded_at)
-                             VALUES (?1, 'status_changed', ?2, ?3, ?4, ?5, ?6)",
-                        )
-                        .bind(&key)
-                        .bind(from.kind.as_str())
-                        .bind(&from.raw)
-                        .bind(thread.status.kind.as_str())
-                        .bind(&thread.status.raw)
-                        .bind(&stored_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                        report.changes += 1;
-                    }
-                }
-            }
+            );
+            query.build().execute(&mut *tx).await.map_err(backend)?;
         }
 
-        for message in &page.messages {
-            let key = message.thread.to_string();
-            let id = message.id.to_string();
-            let existed =
-                sqlx::query("SELECT 1 FROM messages WHERE thread_key = ?1 AND message_id = ?2")
-                    .bind(&key)
-                    .bind(&id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(backend)?
-                    .is_some();
-            // A purged message stays blank when a sync sees it again.
-            sqlx::query(
+        let message_keys: Vec<(String, String)> = page
+            .messages
+            .iter()
+            .map(|m| (m.thread.to_string(), m.id.to_string()))
+            .collect();
+        let mut stored = stored_messages(&mut tx, &message_keys).await?;
+        for (message, key) in page.messages.iter().zip(&message_keys) {
+            if stored.insert(key.clone()) {
+                report.messages_inserted += 1;
+                if message.author == AuthorRole::Buyer {
+                    changes.push(NewChange::BuyerMessage {
+                        thread: key.0.clone(),
+                        message: key.1.clone(),
+                    });
+                }
+            } else {
+                report.messages_updated += 1;
+            }
+        }
+        for chunk in page.messages.chunks(ROWS_PER_STATEMENT) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for message in chunk {
+                rows.push((
+                    message,
+                    json(&message.attachments)?,
+                    ts(message.created_at)?,
+                    opt_ts(message.read_at)?,
+                    json(&message.raw)?,
+                ));
+            }
+            let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO messages (thread_key, message_id, author, text, attachments,
-                     created_at, read_at, raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (thread_key, message_id) DO UPDATE SET
+                     created_at, read_at, raw) ",
+            );
+            query.push_values(
+                rows,
+                |mut row, (message, attachments, created, read, raw)| {
+                    row.push_bind(message.thread.to_string())
+                        .push_bind(message.id.to_string())
+                        .push_bind(message.author.as_str())
+                        .push_bind(&message.text)
+                        .push_bind(attachments)
+                        .push_bind(created)
+                        .push_bind(read)
+                        .push_bind(raw);
+                },
+            );
+            // A purged message stays blank when a sync sees it again.
+            query.push(
+                " ON CONFLICT (thread_key, message_id) DO UPDATE SET
                      author = excluded.author, created_at = excluded.created_at,
                      read_at = excluded.read_at,
                      text = CASE WHEN purged_at IS NULL THEN excluded.text ELSE NULL END,
                      attachments = CASE WHEN purged_at IS NULL THEN excluded.attachments ELSE '[]' END,
                      raw = CASE WHEN purged_at IS NULL THEN excluded.raw ELSE 'null' END",
-            )
-            .bind(&key)
-            .bind(&id)
-            .bind(message.author.as_str())
-            .bind(&message.text)
-            .bind(json(&message.attachments)?)
-            .bind(ts(message.created_at)?)
-            .bind(opt_ts(message.read_at)?)
-            .bind(json(&message.raw)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            if existed {
-                report.messages_updated += 1;
-            } else {
-                report.messages_inserted += 1;
-                if message.author == AuthorRole::Buyer {
-                    sqlx::query(
-                        "INSERT INTO changes (thread_key, kind, message_id, recorded_at)
-                         VALUES (?1, 'new_buyer_message', ?2, ?3)",
-                    )
-                    .bind(&key)
-                    .bind(&id)
-                    .bind(&stored_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                    report.changes += 1;
-                }
-            }
+            );
+            query.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+
+        report.changes = changes.len() as u64;
+        for chunk in changes.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO changes (thread_key, kind, message_id, from_kind, from_raw, to_kind,
+                     to_raw, recorded_at) ",
+            );
+            query.push_values(chunk, |mut row, change| {
+                match change {
+                    NewChange::Status { thread, from, to } => row
+                        .push_bind(thread)
+                        .push_bind("status_changed")
+                        .push_bind(None::<String>)
+                        .push_bind(from.kind.as_str())
+                        .push_bind(&from.raw)
+                        .push_bind(to.kind.as_str())
+                        .push_bind(&to.raw),
+                    NewChange::BuyerMessage { thread, message } => row
+                        .push_bind(thread)
+                        .push_bind("new_buyer_message")
+                        .push_bind(message)
+                        .push_bind(None::<String>)
+                        .push_bind(None::<String>)
+                        .push_bind(None::<String>)
+                        .push_bind(None::<String>),
+                };
+                row.push_bind(&stored_at);
+            });
+            query.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+
+        for chunk in page.versions.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO item_versions (marketplace, account, item, version) ",
+            );
+            query.push_values(chunk, |mut row, version| {
+                row.push_bind(account.marketplace.as_str())
+                    .push_bind(&account.name)
+                    .push_bind(&version.item)
+                    .push_bind(&version.version);
+            });
+            query.push(
+                " ON CONFLICT (marketplace, account, item) DO UPDATE SET version = excluded.version",
+            );
+            query.build().execute(&mut *tx).await.map_err(backend)?;
         }
 
         tx.commit().await.map_err(backend)?;
         Ok(report)
+    }
+
+    async fn item_versions_inner(
+        &self,
+        account: &Account,
+        items: &[String],
+    ) -> Result<Vec<Option<String>>> {
+        let mut found = std::collections::HashMap::with_capacity(items.len());
+        // SQLite allows 32 766 bound parameters; stay well below.
+        for chunk in items.chunks(500) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT item, version FROM item_versions WHERE marketplace = ",
+            );
+            query
+                .push_bind(account.marketplace.as_str())
+                .push(" AND account = ")
+                .push_bind(&account.name)
+                .push(" AND item IN (");
+            let mut list = query.separated(", ");
+            for item in chunk {
+                list.push_bind(item);
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await.map_err(backend)? {
+                found.insert(
+                    get::<String>(&row, "item")?,
+                    get::<String>(&row, "version")?,
+                );
+            }
+        }
+        Ok(items.iter().map(|item| found.remove(item)).collect())
     }
 
     async fn outbox_entry_inner(&self, id: OutboxId) -> Result<Option<OutboxEntry>> {
@@ -551,6 +701,14 @@ impl Store for SqliteStore {
         })
     }
 
+    fn item_versions<'a>(
+        &'a self,
+        account: &'a Account,
+        items: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<String>>>> {
+        Box::pin(self.item_versions_inner(account, items))
+    }
+
     fn thread<'a>(&'a self, id: &'a ThreadId) -> BoxFuture<'a, Result<Option<Thread>>> {
         Box::pin(async move {
             let row = sqlx::query(&format!(
@@ -611,6 +769,28 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
             rows.iter().map(message_from_row).collect()
+        })
+    }
+
+    fn messages_of<'a>(&'a self, threads: &'a [ThreadId]) -> BoxFuture<'a, Result<Vec<Message>>> {
+        Box::pin(async move {
+            let mut messages = Vec::new();
+            // SQLite allows 32 766 bound parameters; stay well below.
+            for chunk in threads.chunks(500) {
+                let mut query = QueryBuilder::<Sqlite>::new(format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_key IN ("
+                ));
+                let mut list = query.separated(", ");
+                for thread in chunk {
+                    list.push_bind(thread.to_string());
+                }
+                query.push(") ORDER BY thread_key, created_at ASC, rowid ASC");
+                let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
+                for row in &rows {
+                    messages.push(message_from_row(row)?);
+                }
+            }
+            Ok(messages)
         })
     }
 

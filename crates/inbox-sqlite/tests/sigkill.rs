@@ -58,6 +58,7 @@ fn page(n: i64) -> Page {
     Page {
         threads: vec![thread(&key, (StatusKind::Unknown, "order"), true, None)],
         messages,
+        versions: vec![],
     }
 }
 

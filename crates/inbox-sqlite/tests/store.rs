@@ -30,6 +30,7 @@ fn metro_page() -> Page {
             message(METRO, "m2", Seller, "Shipped today.", at(2, 10)),
             message(METRO, "m3", Buyer, "Thanks, and the invoice?", at(2, 11)),
         ],
+        versions: vec![],
     }
 }
 
@@ -131,6 +132,7 @@ async fn awaiting_reply_is_oldest_wait_first_across_marketplaces_with_filters() 
             let page = Page {
                 threads: vec![th.clone()],
                 messages: vec![],
+                versions: vec![],
             };
             s.apply_page(&th.id.account(), &page, &checkpoint("t", 1))
                 .await
@@ -217,6 +219,7 @@ async fn messages_come_oldest_first_ties_in_stored_order() {
                 message(YANDEX, "21", System, "tie A", at(5, 11)),
                 message(YANDEX, "20", Seller, "tie B", at(5, 11)),
             ],
+            versions: vec![],
         };
         s.apply_page(&th.id.account(), &page, &checkpoint("chats", 1))
             .await
@@ -338,6 +341,7 @@ async fn a_transaction_failing_midway_stores_nothing_of_the_page_nor_its_checkpo
                 message(other, "n1", Buyer, "Hello", at(4, 1)),
                 message(METRO, "m9", Buyer, "One more thing", at(4, 2)),
             ],
+            versions: vec![],
         };
         bad.messages.push(message(
             "metro:acme:missing",
@@ -403,6 +407,7 @@ async fn a_page_of_another_account_is_refused_before_writing() {
                 &Page {
                     threads: vec![],
                     messages: page.messages.clone(),
+                    versions: vec![],
                 },
                 &checkpoint("c", 1),
             )
@@ -801,6 +806,7 @@ async fn ids_that_would_not_read_back_are_refused() {
         let page = Page {
             threads: vec![thread(YANDEX, (StatusKind::New, "NEW"), true, None)],
             messages: vec![],
+            versions: vec![],
         };
         let mut bad = page.clone();
         bad.threads[0].id = zero.clone();
@@ -847,6 +853,7 @@ async fn concurrent_accounts_write_to_one_file_without_busy_errors() {
                         messages: (0..20)
                             .map(|j| message(&key, &format!("{n}-{j}"), Buyer, "hi", at(1, 1)))
                             .collect(),
+                        versions: vec![],
                     };
                     store
                         .apply_page(&tid(&key).account(), &page, &checkpoint("messages", n))
@@ -878,4 +885,170 @@ async fn concurrent_accounts_write_to_one_file_without_busy_errors() {
         (1..=1600).collect::<Vec<_>>(),
         "gap-free, in commit order"
     );
+}
+
+#[tokio::test]
+async fn item_versions_are_stored_with_their_page_per_account_and_read_back_in_order() {
+    use marketplace_inbox_store::ItemVersion;
+    let version = |item: &str, v: &str| ItemVersion {
+        item: item.into(),
+        version: v.into(),
+    };
+    for t in both().await {
+        let s = &t.store;
+        let mut page = metro_page();
+        page.versions = vec![version("chat:a", "1"), version("chat:b", "1")];
+        let acct = account(&page.threads[0].id);
+        s.apply_page(&acct, &page, &checkpoint("chats", 1))
+            .await
+            .unwrap();
+        page.versions = vec![version("chat:b", "2")];
+        s.apply_page(&acct, &page, &checkpoint("chats", 2))
+            .await
+            .unwrap();
+        let items: Vec<String> = ["chat:b", "chat:x", "chat:a"].map(String::from).into();
+        assert_eq!(
+            s.item_versions(&acct, &items).await.unwrap(),
+            [Some("2".into()), None, Some("1".into())],
+            "{}",
+            t.name
+        );
+        // Another account of the same marketplace has none of them.
+        let other = marketplace_inbox_store::Account::new(acct.marketplace, "other").unwrap();
+        assert_eq!(
+            s.item_versions(&other, &items).await.unwrap(),
+            [None, None, None]
+        );
+        // A page that fails stores none of its versions.
+        let mut bad = metro_page();
+        bad.versions = vec![version("chat:a", "3")];
+        bad.messages.push(message(
+            "metro:acme:missing",
+            "x",
+            Buyer,
+            "orphan",
+            at(4, 3),
+        ));
+        assert!(
+            s.apply_page(&acct, &bad, &checkpoint("chats", 3))
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            s.item_versions(&acct, &items[2..]).await.unwrap(),
+            [Some("1".into())]
+        );
+        // More items than one query binds.
+        let many: Vec<String> = (0..1_200).map(|i| format!("chat:{i}")).collect();
+        assert_eq!(s.item_versions(&acct, &many).await.unwrap().len(), 1_200);
+    }
+}
+
+#[tokio::test]
+async fn messages_of_several_threads_come_in_one_call_each_oldest_first() {
+    for t in both().await {
+        let s = &t.store;
+        let page = metro_page();
+        s.apply_page(
+            &account(&page.threads[0].id),
+            &page,
+            &checkpoint("chats", 1),
+        )
+        .await
+        .unwrap();
+        let other = thread(YANDEX, (StatusKind::New, "NEW"), true, None);
+        let second = Page {
+            threads: vec![other.clone()],
+            messages: vec![
+                message(YANDEX, "2", Buyer, "later", at(5, 12)),
+                message(YANDEX, "1", Buyer, "earlier", at(5, 10)),
+            ],
+            versions: vec![],
+        };
+        s.apply_page(&other.id.account(), &second, &checkpoint("chats", 1))
+            .await
+            .unwrap();
+        let ids = [tid(YANDEX), tid(METRO), tid(LECTRONZ)];
+        let all = s.messages_of(&ids).await.unwrap();
+        let of = |key: &str| -> Vec<String> {
+            all.iter()
+                .filter(|m| m.thread == tid(key))
+                .map(|m| m.text.clone().unwrap())
+                .collect()
+        };
+        assert_eq!(of(YANDEX), ["earlier", "later"], "{}", t.name);
+        let metro: Vec<String> = s
+            .messages(&tid(METRO))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text.unwrap())
+            .collect();
+        assert_eq!(of(METRO), metro);
+        assert!(of(LECTRONZ).is_empty(), "a thread not stored has none");
+        assert_eq!(all.len(), 2 + metro.len());
+        assert!(s.messages_of(&[]).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_row_twice_in_one_page_counts_as_if_applied_one_after_the_other() {
+    for t in both().await {
+        let s = &t.store;
+        let first = thread(YANDEX, (StatusKind::New, "NEW"), true, None);
+        let second = thread(
+            YANDEX,
+            (StatusKind::AwaitingSeller, "WAITING_FOR_PARTNER"),
+            true,
+            Some(at(5, 10)),
+        );
+        let page = Page {
+            threads: vec![first, second.clone()],
+            messages: vec![
+                message(YANDEX, "1", Buyer, "draft", at(5, 10)),
+                message(YANDEX, "1", Buyer, "edited", at(5, 10)),
+            ],
+            versions: vec![],
+        };
+        let report = s
+            .apply_page(&second.id.account(), &page, &checkpoint("chats", 1))
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                report.threads_inserted,
+                report.threads_updated,
+                report.messages_inserted,
+                report.messages_updated,
+                report.changes
+            ),
+            (1, 1, 1, 1, 2),
+            "{}",
+            t.name
+        );
+        assert_eq!(s.thread(&second.id).await.unwrap().unwrap(), second);
+        let texts: Vec<_> = s
+            .messages(&second.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text.unwrap())
+            .collect();
+        assert_eq!(texts, ["edited"]);
+        let kinds: Vec<_> = s
+            .changes_since(0, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.change)
+            .collect();
+        assert!(
+            matches!(kinds[0], ChangeKind::StatusChanged { .. }),
+            "{kinds:?}"
+        );
+        assert!(
+            matches!(kinds[1], ChangeKind::NewBuyerMessage { .. }),
+            "{kinds:?}"
+        );
+    }
 }

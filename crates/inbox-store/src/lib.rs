@@ -30,6 +30,7 @@ pub use model::{
     Attachment, AuthorRole, Message, OrderRef, Status, StatusKind, Thread, awaiting_reply_since,
 };
 pub use store::{
-    ApplyReport, Change, ChangeKind, Checkpoint, NewReply, OutboxEntry, OutboxId, OutboxState,
-    OutgoingAttachment, Page, PurgeReport, Result, Retention, Store, StoreError, ThreadFilter,
+    ApplyReport, Change, ChangeKind, Checkpoint, ItemVersion, NewReply, OutboxEntry, OutboxId,
+    OutboxState, OutgoingAttachment, Page, PurgeReport, Result, Retention, Store, StoreError,
+    ThreadFilter,
 };

@@ -26,6 +26,21 @@ pub struct Page {
     /// Messages to upsert (keyed by thread and [`MessageId`]); their threads must be in
     /// this page or already stored.
     pub messages: Vec<Message>,
+    /// Versions of vendor items this page stores (upserted by item), read back with
+    /// [`Store::item_versions`].
+    pub versions: Vec<ItemVersion>,
+}
+
+/// The version of one vendor item (a chat, a ticket, a message) as last stored: how a
+/// sync tells what changed since (the marketplace's `updatedAt`, `lastMessageAt`…),
+/// written with the page that stored the item, so a crash can never leave a version
+/// newer than the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ItemVersion {
+    /// The item, unique within its account (e.g. `chat:42`, `ticket:<code>`).
+    pub item: String,
+    /// Its version, opaque to the store.
+    pub version: String,
 }
 
 /// What [`Store::apply_page`] changed.
@@ -264,9 +279,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// nothing next to a database round trip. (`async fn` in traits is not dyn-compatible.)
 ///
 /// **Transaction rule**: every method is atomic. [`Store::apply_page`] writes a page's
-/// threads, its messages, the change-feed entries they cause and the checkpoint in
-/// *one* transaction: after a crash at any point either all of it is stored or none,
-/// and upserts keyed by the vendor's ids make re-applying a page a no-op.
+/// threads, its messages, its item versions, the change-feed entries they cause and
+/// the checkpoint in *one* transaction: after a crash at any point either all of it is
+/// stored or none, and upserts keyed by the vendor's ids make re-applying a page a
+/// no-op.
 pub trait Store: Send + Sync {
     /// Upserts a page of one account and sets that account's checkpoint, atomically.
     fn apply_page<'a>(
@@ -283,6 +299,14 @@ pub trait Store: Send + Sync {
         stream: &'a str,
     ) -> BoxFuture<'a, Result<Option<serde_json::Value>>>;
 
+    /// The stored versions of `items` of one account, in the order asked (`None`:
+    /// never stored).
+    fn item_versions<'a>(
+        &'a self,
+        account: &'a Account,
+        items: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<String>>>>;
+
     /// One thread.
     fn thread<'a>(&'a self, id: &'a ThreadId) -> BoxFuture<'a, Result<Option<Thread>>>;
 
@@ -292,6 +316,10 @@ pub trait Store: Send + Sync {
 
     /// A thread's messages, oldest first (ties in the order they were stored).
     fn messages<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Vec<Message>>>;
+
+    /// The messages of several threads in one call, each thread's oldest first (a
+    /// sync summarizing the threads a page touched); threads not stored have none.
+    fn messages_of<'a>(&'a self, threads: &'a [ThreadId]) -> BoxFuture<'a, Result<Vec<Message>>>;
 
     /// The latest message of a thread (for the outbox's conflict check).
     fn last_message<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Option<Message>>>;

@@ -31,6 +31,17 @@ pub struct BuyerAction {
     pub message: String,
 }
 
+/// One thread of a world as its API names it, and how many messages it holds: what a
+/// client that reads everything should end up with.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ThreadCensus {
+    /// The Lectronz order id, the METRO chat id, the Yandex chat id, or the SkyHub
+    /// ticket code and conversation as `<code>/<parts>`.
+    pub thread: String,
+    /// Its messages.
+    pub messages: usize,
+}
+
 /// Why an admin call could not be carried out.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -42,6 +53,9 @@ pub(crate) trait Buyer: Send + Sync {
     fn write(&self, thread: &str, text: &str) -> Result<BuyerAction, AdminError>;
     /// A buyer opens a new thread (about `order` where the API needs one) with `text`.
     fn open(&self, order: Option<&str>, text: &str) -> Result<BuyerAction, AdminError>;
+    /// Every thread of the world with its message count (Lectronz: orders with
+    /// messages; SkyHub: conversations with messages).
+    fn census(&self) -> Vec<ThreadCensus>;
 }
 
 #[derive(Clone)]

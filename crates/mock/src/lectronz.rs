@@ -18,7 +18,7 @@ use http::StatusCode;
 use marketplace_lectronz::types;
 
 use crate::MockConfig;
-use crate::admin::{AdminError, Buyer, BuyerAction};
+use crate::admin::{AdminError, Buyer, BuyerAction, ThreadCensus};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, json, now_after, query_pairs, query_value, unrouted, world_end,
 };
@@ -107,6 +107,24 @@ impl Buyer for Customers {
         let order = world.orders.iter().max().map_or(order_id(0), |o| o + 1);
         world.orders.insert(order);
         Ok(Self::write_on(&mut world, order, text))
+    }
+
+    fn census(&self) -> Vec<ThreadCensus> {
+        let world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        let mut counts = std::collections::BTreeMap::<i64, usize>::new();
+        for message in &world.messages {
+            *counts.entry(message.subject.id).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .map(|(order, messages)| ThreadCensus {
+                thread: order.to_string(),
+                messages,
+            })
+            .collect()
     }
 }
 

@@ -60,7 +60,7 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use admin::{AdminError, BuyerAction, PREFIX as ADMIN_PREFIX};
+pub use admin::{AdminError, BuyerAction, PREFIX as ADMIN_PREFIX, ThreadCensus};
 pub use faults::{Faults, Latency};
 pub use http_util::UNROUTED_HEADER;
 pub use journal::{JournalEntry, REDACTED};
@@ -349,6 +349,25 @@ impl MockMarketplace {
         text: &str,
     ) -> Result<BuyerAction, AdminError> {
         self.buyer(api)?.open(order, text)
+    }
+
+    /// Every thread `api`'s world holds, with its message count, sorted: what a
+    /// client that reads everything should have (`[]` for an API without threads).
+    ///
+    /// ```
+    /// # use marketplace_mock::{Api, MockConfig, MockMarketplace};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = MockMarketplace::start(MockConfig { threads: 3, ..MockConfig::default() }).await.unwrap();
+    /// let orders = mock.census(Api::Lectronz);
+    /// assert_eq!(orders.len(), 3);
+    /// assert!(orders.iter().all(|o| o.messages == 4));
+    /// # }
+    /// ```
+    pub fn census(&self, api: Api) -> Vec<ThreadCensus> {
+        let mut threads = self.buyer(api).map(|b| b.census()).unwrap_or_default();
+        threads.sort();
+        threads
     }
 
     /// METRO emits an order event: it is delivered, signed the METRO way, to every

@@ -25,7 +25,7 @@ use marketplace_runtime::{MetroHmac, SignatureEncoding};
 use serde::Serialize;
 
 use crate::MockConfig;
-use crate::admin::{AdminError, Buyer, BuyerAction};
+use crate::admin::{AdminError, Buyer, BuyerAction, ThreadCensus};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, json, multipart, now_after, query_pairs, query_value, unrouted,
     world_end,
@@ -533,6 +533,21 @@ impl Buyer for Buyers {
             messages: Vec::new(),
         });
         Ok(Self::write_in(&mut world, index, text))
+    }
+
+    fn census(&self) -> Vec<ThreadCensus> {
+        let world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        world
+            .chats
+            .iter()
+            .map(|c| ThreadCensus {
+                thread: c.chat.id.clone(),
+                messages: c.messages.len(),
+            })
+            .collect()
     }
 }
 

@@ -23,7 +23,7 @@ use marketplace_skyhub_sac::types;
 use serde::{Deserialize, Serialize};
 
 use crate::MockConfig;
-use crate::admin::{AdminError, Buyer, BuyerAction};
+use crate::admin::{AdminError, Buyer, BuyerAction, ThreadCensus};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, decode_token, empty, encode_token, json, now_after, query_pairs,
     query_value, unrouted, world_end,
@@ -389,6 +389,26 @@ impl Buyer for Customers {
             chats: Vec::new(),
         });
         Ok(Self::write_in(&mut world, index, text))
+    }
+
+    fn census(&self) -> Vec<ThreadCensus> {
+        let world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        world
+            .tickets
+            .iter()
+            .flat_map(|t| {
+                t.chats
+                    .iter()
+                    .filter(|c| !c.messages.is_empty())
+                    .map(|c| ThreadCensus {
+                        thread: format!("{}/{}", t.ticket.code, c.parts),
+                        messages: c.messages.len(),
+                    })
+            })
+            .collect()
     }
 }
 

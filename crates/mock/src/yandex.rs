@@ -21,7 +21,7 @@ use http::{HeaderMap, StatusCode};
 use marketplace_yandex_market_chats::types;
 use serde::{Deserialize, Serialize};
 
-use crate::admin::{AdminError, Buyer, BuyerAction};
+use crate::admin::{AdminError, Buyer, BuyerAction, ThreadCensus};
 use crate::http_util::{
     BUYER_LINES, SELLER_LINES, decode_token, encode_token, json, multipart, now_after, query_pairs,
     query_value, unrouted, world_end,
@@ -491,6 +491,21 @@ impl Buyer for Customers {
         }
         self.notify_message(&done, world.last);
         Ok(done)
+    }
+
+    fn census(&self) -> Vec<ThreadCensus> {
+        let world = self
+            .0
+            .lock()
+            .expect("no handler panics while holding the world");
+        world
+            .chats
+            .iter()
+            .map(|c| ThreadCensus {
+                thread: c.info.chat_id.to_string(),
+                messages: c.messages.len(),
+            })
+            .collect()
     }
 }
 

@@ -39,17 +39,42 @@ pub(crate) struct DecodeFailure {
 }
 
 /// Decodes a JSON response body as `T`; see the module docs.
+/// The tracing target of forward-compatibility drift: an INFO event for each enum
+/// value decoded as `Other` (fields `drift = "enum_value"`, `enum`, `value`) and each
+/// unknown field skipped (`drift = "unknown_field"`). Responses decode inside a
+/// `marketplace.decode` span (fields `marketplace`, `operation`), so a tracing layer
+/// can count drift per operation.
+pub const DRIFT_TARGET: &str = "marketplace.drift";
+
+/// Which call a response answers: put on the response by the `exec` hook, read by
+/// [`from_response`] for its `marketplace.decode` span.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallInfo {
+    pub(crate) marketplace: &'static str,
+    pub(crate) operation: &'static str,
+}
+
 #[doc(hidden)]
 pub async fn from_response<T: DeserializeOwned, E>(
     response: reqwest::Response,
 ) -> Result<ResponseValue<T>, GeneratedError<E>> {
     let status = response.status();
     let headers = response.headers().clone();
+    let response_call = response.extensions().get::<CallInfo>().copied();
     let body = response
         .bytes()
         .await
         .map_err(GeneratedError::ResponseBodyError)?;
-    match decode::<T>(&body) {
+    let decoded = match response_call {
+        Some(call) => tracing::info_span!(
+            "marketplace.decode",
+            marketplace = call.marketplace,
+            operation = call.operation
+        )
+        .in_scope(|| decode::<T>(&body)),
+        None => decode::<T>(&body),
+    };
+    match decoded {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),
         Err(reason) => {
             let mut rebuilt = http::Response::new(body.clone());
@@ -506,5 +531,54 @@ mod tests {
         );
         let err = decode::<Texts>(br#"{"en":7}"#).unwrap_err();
         assert!(err.starts_with("at `en`: invalid type: integer"), "{err}");
+    }
+
+    /// Drift is reported, one event per unknown field and per undocumented enum
+    /// value, and decoding still succeeds.
+    #[test]
+    fn drift_is_reported_and_tolerated() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+        crate::tolerant_enum! {
+            /// A test enum.
+            pub enum Colour { Red = "red", }
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Shirt {
+            #[allow(dead_code)]
+            colour: Colour,
+        }
+
+        struct Drift(Arc<Mutex<Vec<String>>>);
+        impl<S: tracing::Subscriber> Layer<S> for Drift {
+            fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+                struct Kind(String);
+                impl tracing::field::Visit for Kind {
+                    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                        if field.name() == "drift" {
+                            self.0 = value.to_owned();
+                        }
+                    }
+                    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {
+                    }
+                }
+                if event.metadata().target() == super::DRIFT_TARGET {
+                    let mut kind = Kind(String::new());
+                    event.record(&mut kind);
+                    self.0.lock().unwrap().push(kind.0);
+                }
+            }
+        }
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Drift(seen.clone()));
+        assert_eq!(Colour::KNOWN, [Colour::Red]);
+        tracing::subscriber::with_default(subscriber, || {
+            let known: Shirt = decode(br#"{"colour": "red"}"#).unwrap();
+            assert_eq!(known.colour, Colour::Red);
+            let drifted: Shirt = decode(br#"{"colour": "teal", "size": {"eu": 52}}"#).unwrap();
+            assert_eq!(drifted.colour, Colour::Other("teal".into()));
+        });
+        assert_eq!(*seen.lock().unwrap(), ["enum_value", "unknown_field"]);
     }
 }

@@ -162,12 +162,17 @@ pub async fn exec(
     async move {
         let started = Instant::now();
         let idempotent = is_retried_like_a_read(request.method(), declared_idempotent);
-        let result = send_with_retries(http, runtime, request, idempotent, &policy).await;
+        let mut result = send_with_retries(http, runtime, request, idempotent, &policy).await;
         let span = tracing::Span::current();
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        match &result {
+        match &mut result {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
+                // For the decode span: drift is counted per operation.
+                response.extensions_mut().insert(crate::decode::CallInfo {
+                    marketplace: runtime.marketplace(),
+                    operation: info.operation_id,
+                });
             }
             Err(error) => tracing::debug!(%error, "request failed"),
         }
@@ -272,6 +277,7 @@ async fn attempt(
         if !signed {
             apply_credentials(runtime, &mut request);
         }
+        crate::RequestCounter::count_one();
         let response = http
             .execute(request)
             .await

@@ -19,6 +19,7 @@
 mod auth;
 mod clock;
 mod config;
+mod count;
 pub mod decode;
 mod error;
 pub mod hooks;
@@ -51,6 +52,7 @@ pub use auth::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime, redirect_policy};
+pub use count::RequestCounter;
 pub use error::{ApiErrorBody, Error, Result, text_at};
 pub use limits::{ConcurrencyLimit, RateLimit};
 pub use retry::{RetryPolicy, is_retried_like_a_read};
@@ -65,3 +67,6 @@ pub use progenitor_client as __progenitor_client;
 pub use schemars as __schemars;
 #[doc(hidden)]
 pub use serde as __serde;
+/// Re-exported for `tolerant_enum!`'s drift events.
+#[doc(hidden)]
+pub use tracing as __tracing;

@@ -104,7 +104,20 @@ macro_rules! tolerant_enum {
                         self,
                         value: &str,
                     ) -> ::std::result::Result<$name, E> {
-                        Ok($name::from(value))
+                        let decoded = $name::from(value);
+                        if decoded.is_other() {
+                            // Forward-compatibility drift: counted per operation by
+                            // applications that watch `marketplace.drift` (the value
+                            // is the vendor's code, never a secret).
+                            $crate::__tracing::info!(
+                                target: $crate::decode::DRIFT_TARGET,
+                                drift = "enum_value",
+                                r#enum = stringify!($name),
+                                value,
+                                "a value this SDK does not know"
+                            );
+                        }
+                        Ok(decoded)
                     }
                 }
                 deserializer.deserialize_str(Visitor)

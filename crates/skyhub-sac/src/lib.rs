@@ -231,12 +231,26 @@ impl types::LocalDateTime {
     /// assert_eq!(at.to_datetime().unwrap().to_rfc3339(), "2019-10-03T14:20:41-03:00");
     /// ```
     pub fn to_datetime(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        self.to_datetime_in(sao_paulo_offset())
+    }
+
+    /// Like [`to_datetime`](Self::to_datetime), presuming `offset` instead of Sao
+    /// Paulo's for a text without one (where the marketplace's zone is configured).
+    ///
+    /// ```
+    /// # use marketplace_skyhub_sac::types::LocalDateTime;
+    /// let at = LocalDateTime::from("2019-10-03T14:20:41".to_owned());
+    /// let utc = chrono::FixedOffset::east_opt(0).unwrap();
+    /// assert_eq!(at.to_datetime_in(utc).unwrap().to_rfc3339(), "2019-10-03T14:20:41+00:00");
+    /// ```
+    pub fn to_datetime_in(
+        &self,
+        offset: chrono::FixedOffset,
+    ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         if let Ok(with_offset) = chrono::DateTime::parse_from_rfc3339(self.trim()) {
             return Some(with_offset);
         }
-        self.to_naive()?
-            .and_local_timezone(sao_paulo_offset())
-            .single()
+        self.to_naive()?.and_local_timezone(offset).single()
     }
 }
 

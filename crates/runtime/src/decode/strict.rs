@@ -56,8 +56,18 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         deserialize_seq,
         deserialize_map,
         deserialize_identifier,
-        deserialize_ignored_any,
     );
+
+    /// What serde's derive asks for a field the type does not declare: skipped (an
+    /// unknown field is forward compatible), and reported as drift.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        tracing::info!(
+            target: super::DRIFT_TARGET,
+            drift = "unknown_field",
+            "a field this SDK does not know"
+        );
+        self.0.deserialize_ignored_any(Strict(visitor))
+    }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
         self,
