@@ -60,8 +60,8 @@ impl YandexNotificationHandler {
         };
         let thread = crate::yandex::thread_id(&state.account.name, business_id, chat_id);
         let progress = |_: SyncProgress| {};
-        let mut ctx = Ctx::new(&self.inner, state, &progress);
-        crate::yandex::refresh(&mut ctx, client, &thread).await?;
+        let ctx = Ctx::new(&self.inner, state, &progress);
+        crate::yandex::refresh(&ctx, client, &thread).await?;
         Ok(true)
     }
 }

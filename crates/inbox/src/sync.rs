@@ -1,13 +1,14 @@
 //! The sync of one account, shared by the marketplaces: checkpoints, storing a page
 //! with its checkpoint, telling what changed, counting, reporting.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use marketplace_inbox_store::{
     Account, ApplyReport, AuthorRole, Checkpoint, ItemVersion, Marketplace, Message, Page, Store,
-    ThreadId, awaiting_reply_since,
+    Thread, ThreadId, awaiting_reply_since,
 };
 use marketplace_runtime::RequestCounter;
 use marketplace_runtime::pagination::{Page as ListPage, Pages};
@@ -26,14 +27,15 @@ pub(crate) struct Ctx<'a> {
     pub(crate) inner: &'a Inner,
     pub(crate) state: &'a AccountState,
     progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
-    /// Pages stored by this unit of work (for the interrupt points).
-    pages: u64,
-    pub(crate) totals: Totals,
+    /// Pages stored by this unit of work (for the interrupt points), and counts of
+    /// what they stored: one lock, taken only to add to them.
+    totals: std::sync::Mutex<Totals>,
 }
 
 /// Counts of what a sync stored.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 pub(crate) struct Totals {
+    pages: u64,
     threads_new: u64,
     threads_updated: u64,
     messages_new: u64,
@@ -50,8 +52,7 @@ impl<'a> Ctx<'a> {
             inner,
             state,
             progress,
-            pages: 0,
-            totals: Totals::default(),
+            totals: std::sync::Mutex::default(),
         }
     }
 
@@ -95,7 +96,7 @@ impl<'a> Ctx<'a> {
 
     /// Stores a sync page with the account's new sync state, in one transaction.
     pub(crate) async fn apply(
-        &mut self,
+        &self,
         page: &Page,
         state: &impl Serialize,
     ) -> Result<ApplyReport, InboxError> {
@@ -103,18 +104,27 @@ impl<'a> Ctx<'a> {
         self.apply_in(SYNC_STREAM, value, page).await
     }
 
+    /// What this unit of work stored so far.
+    pub(crate) fn totals(&self) -> Totals {
+        *self.totals.lock().expect("no panic while counting")
+    }
+
     /// Stores a page outside a sync pass (a push refresh, a reply), with `stream`'s
     /// checkpoint: the sync's own stays as it is.
     pub(crate) async fn apply_in(
-        &mut self,
+        &self,
         stream: &str,
         value: serde_json::Value,
         page: &Page,
     ) -> Result<ApplyReport, InboxError> {
-        self.pages += 1;
+        let number = {
+            let mut totals = self.totals.lock().expect("no panic while counting");
+            totals.pages += 1;
+            totals.pages
+        };
         self.settings().interrupted(Interrupt::BeforePage {
             account: self.account().clone(),
-            page: self.pages,
+            page: number,
         })?;
         let checkpoint = Checkpoint {
             stream: stream.to_owned(),
@@ -124,11 +134,14 @@ impl<'a> Ctx<'a> {
             .store()
             .apply_page(self.account(), page, &checkpoint)
             .await?;
-        let t = &mut self.totals;
-        t.threads_new += report.threads_inserted;
-        t.threads_updated += report.threads_updated;
-        t.messages_new += report.messages_inserted;
-        t.messages_updated += report.messages_updated;
+        let t = {
+            let mut totals = self.totals.lock().expect("no panic while counting");
+            totals.threads_new += report.threads_inserted;
+            totals.threads_updated += report.threads_updated;
+            totals.messages_new += report.messages_inserted;
+            totals.messages_updated += report.messages_updated;
+            *totals
+        };
         if report.changes > 0 {
             self.inner.changes.send_modify(|n| *n += 1);
         }
@@ -173,33 +186,89 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Hands each page of a list to `process` (which says whether to go on), fetching the
-/// next page meanwhile when `prefetch` is set, so the list's round trips overlap the
-/// reading and storing of the pages before. Without `prefetch` (a pass that may stop
-/// early) no page is read that is not processed. `first` is the list's first page,
-/// already read (or `None` for an empty list).
-pub(crate) async fn each_page<T>(
+/// Runs a pass over a list: `read` reads a listed page's changed items from the
+/// marketplace (no lock, no store write), `write` stores what was read (it takes the
+/// account's unit lock and says whether to go on). With `prefetch`, page k is stored
+/// while page k + 1 is read and page k + 2 listed, so round trips and commits overlap;
+/// without it (a pass that may stop early) nothing is read that is not stored. `first`
+/// is the list's first page, already read (`None`: an empty list). Pages are stored in
+/// list order; a failure stops the pass with the pages before it stored.
+pub(crate) async fn each_page<T, R>(
     account: &Account,
     mut pages: Pages<'_, T>,
     first: Option<ListPage<T>>,
     prefetch: bool,
-    mut process: impl AsyncFnMut(ListPage<T>) -> Result<bool, InboxError>,
+    read: impl AsyncFn(ListPage<T>) -> Result<R, InboxError>,
+    write: impl AsyncFn(R) -> Result<bool, InboxError>,
 ) -> Result<(), InboxError> {
     let api = |e| InboxError::api(account, e);
     let mut next = first;
-    while let Some(page) = next {
-        if prefetch {
-            let (fetched, go_on) = futures::join!(pages.try_next(), process(page));
-            if !go_on? {
-                return Ok(());
-            }
-            next = fetched.map_err(api)?;
-        } else {
-            if !process(page).await? {
+    if !prefetch {
+        while let Some(page) = next {
+            if !write(read(page).await?).await? {
                 return Ok(());
             }
             next = pages.try_next().await.map_err(api)?;
         }
+        return Ok(());
+    }
+    let mut unstored: Option<R> = None;
+    while let Some(page) = next {
+        let store_previous = async {
+            match unstored.take() {
+                Some(read) => write(read).await.map(drop),
+                None => Ok(()),
+            }
+        };
+        let (stored, read, fetched) = futures::join!(store_previous, read(page), pages.try_next());
+        stored?;
+        unstored = Some(read?);
+        next = fetched.map_err(api)?;
+    }
+    if let Some(read) = unstored {
+        write(read).await?;
+    }
+    Ok(())
+}
+
+/// Completes the summaries of `threads` (their awaiting time and last activity) from
+/// their stored messages and the page's `messages`, which win. Called while storing,
+/// under the unit lock: what was stored since the page was read (a reply, a push
+/// refresh) counts, so an older read never rolls a thread back. `can_await` says
+/// whether a thread can await the seller at all.
+pub(crate) async fn complete_summaries(
+    ctx: &Ctx<'_>,
+    threads: &mut [Thread],
+    messages: &[Message],
+    can_await: impl Fn(&ThreadId) -> bool,
+) -> Result<(), InboxError> {
+    let ids: Vec<ThreadId> = threads.iter().map(|t| t.id.clone()).collect();
+    let mut history: HashMap<ThreadId, Vec<Message>> = HashMap::new();
+    for message in ctx.store().messages_of(&ids).await? {
+        if !messages
+            .iter()
+            .any(|m| m.id == message.id && m.thread == message.thread)
+        {
+            history
+                .entry(message.thread.clone())
+                .or_default()
+                .push(message);
+        }
+    }
+    for message in messages {
+        history
+            .entry(message.thread.clone())
+            .or_default()
+            .push(message.clone());
+    }
+    for thread in threads {
+        let all = history.remove(&thread.id).unwrap_or_default();
+        thread.awaiting_reply_since = if can_await(&thread.id) {
+            awaiting_reply_since(&all)
+        } else {
+            None
+        };
+        thread.last_activity = thread.last_activity.max(last_activity(&all));
     }
     Ok(())
 }
@@ -216,16 +285,17 @@ pub(crate) async fn sync_account(
         account: state.account.clone(),
     });
     let _one_sync = state.syncing.lock().await;
-    let mut ctx = Ctx::new(inner, state, progress);
-    let result = counter.scope(run(&mut ctx)).await;
+    let ctx = Ctx::new(inner, state, progress);
+    let result = counter.scope(run(&ctx)).await;
     if let Err(e) = &result {
         tracing::warn!(account = ?state.account, error = %e, "sync failed");
     }
+    let totals = ctx.totals();
     let report = AccountSyncReport {
         account: state.account.clone(),
-        threads_new: ctx.totals.threads_new,
-        threads_updated: ctx.totals.threads_updated,
-        messages_new: ctx.totals.messages_new,
+        threads_new: totals.threads_new,
+        threads_updated: totals.threads_updated,
+        messages_new: totals.messages_new,
         requests: counter.get(),
         error: result.as_ref().err().map(Into::into),
         elapsed_ms: started.elapsed().as_millis() as u64,
@@ -236,7 +306,7 @@ pub(crate) async fn sync_account(
     report
 }
 
-async fn run(ctx: &mut Ctx<'_>) -> Result<(), InboxError> {
+async fn run(ctx: &Ctx<'_>) -> Result<(), InboxError> {
     match &ctx.state.connection {
         Connection::Metro(client) => crate::metro::sync(ctx, client).await,
         Connection::Yandex {
