@@ -268,11 +268,9 @@ pub(crate) async fn refresh(
     if let Some(unread) = unread {
         thread.unread = unread;
     }
+    let (item, version) = version(&chat);
     let page = Page {
-        versions: vec![version(&chat)]
-            .into_iter()
-            .map(|(item, version)| marketplace_inbox_store::ItemVersion { item, version })
-            .collect(),
+        versions: vec![ItemVersion { item, version }],
         threads: vec![thread],
         messages,
     };
