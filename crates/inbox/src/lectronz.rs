@@ -18,8 +18,8 @@ use marketplace_runtime::pagination::Page as ListPage;
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Where the account's Lectronz sync stands.
@@ -110,7 +110,7 @@ async fn pass(
             Ok(!(stop_early && seen_stored))
         };
     // A pass that stops early reads no page beyond the one it stops at.
-    sync::each_page(&account, pages, first, !stop_early, read, write).await
+    pass::each_page(&account, pages, first, !stop_early, read, write).await
 }
 
 /// The page storing `fetched` messages (with their versions) and the threads they
@@ -203,7 +203,7 @@ fn map_message(thread: &ThreadId, m: &types::Message) -> Message {
 fn order_of(thread: &ThreadId) -> Result<i64, InboxError> {
     match thread.vendor {
         VendorThread::Lectronz { order_id } => Ok(order_id),
-        _ => Err(sync::not_ours(thread, Marketplace::Lectronz)),
+        _ => Err(pass::not_ours(thread, Marketplace::Lectronz)),
     }
 }
 

@@ -17,8 +17,8 @@ use marketplace_runtime::pagination::Page as ListPage;
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Chats per list page and messages per history page (METRO documents no maximum;
@@ -94,7 +94,7 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxErro
         ctx.apply(&page, &next).await?;
         Ok(true)
     };
-    sync::each_page(&account, pages, first, true, read, write).await?;
+    pass::each_page(&account, pages, first, true, read, write).await?;
     let done = State {
         since: Some(pass.started),
         pass: None,
@@ -136,7 +136,7 @@ async fn chats_page(ctx: &Ctx<'_>, read: Vec<ReadChat>) -> Result<Page, InboxErr
         page.messages.extend(messages);
         page.versions.push(version);
     }
-    sync::complete_summaries(ctx, &mut page.threads, &page.messages, |_| true).await?;
+    pass::complete_summaries(ctx, &mut page.threads, &page.messages, |_| true).await?;
     Ok(page)
 }
 
@@ -237,7 +237,7 @@ pub(crate) fn map_message(
 fn chat_id(thread: &ThreadId) -> Result<&str, InboxError> {
     match &thread.vendor {
         VendorThread::Metro { chat_id } => Ok(chat_id),
-        _ => Err(sync::not_ours(thread, Marketplace::Metro)),
+        _ => Err(pass::not_ours(thread, Marketplace::Metro)),
     }
 }
 
@@ -294,7 +294,7 @@ pub(crate) async fn send(
                 "{thread}: no order id stored, which METRO's upload needs"
             )))
         })?;
-        let bytes = crate::outbox::read_attachment(file).map_err(SendFailure::Refused)?;
+        let bytes = crate::send::read_attachment(file).map_err(SendFailure::Refused)?;
         let file_type = types::AttachmentFileType::from(file.content_type.as_str());
         let uploaded = client
             .upload_file(order_id, file.name.clone(), file_type, bytes)

@@ -6,25 +6,16 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use marketplace_inbox_store::{
     Action, AuthorRole, Capabilities, ItemVersion, MarkRead, Marketplace, Message, MessageId,
-    NewReply, OutboxEntry, OutboxState, OutgoingAttachment, Page, StoreError, Thread, ThreadId,
-    Unsupported, UnsupportedReason,
+    NewReply, OutboxEntry, OutboxState, Page, StoreError, Thread, ThreadId, Unsupported,
+    UnsupportedReason,
 };
 
 use crate::account::{AccountState, Connection};
 use crate::error::ReplyConflict;
+use crate::pass::{Ctx, awaiting_after};
 use crate::report::ReconcileReport;
-use crate::sync::{Ctx, awaiting_after};
+use crate::send::SendFailure;
 use crate::{Account, InboxError, Inner, Interrupt, Reply};
-
-/// Why a send did not go through.
-pub(crate) enum SendFailure {
-    /// Refused before anything was sent (bad input, unreadable file).
-    Refused(InboxError),
-    /// A step that sends no message failed (a METRO upload): not sent.
-    NotSent(marketplace_runtime::Error),
-    /// The call that sends failed: whether the message went out depends on how.
-    Send(marketplace_runtime::Error),
-}
 
 /// What a send achieved.
 #[derive(Default)]
@@ -62,12 +53,6 @@ fn outcome(error: &marketplace_runtime::Error) -> Outcome {
 }
 
 fn no_progress(_: crate::SyncProgress) {}
-
-/// Reads the bytes of a file to send.
-pub(crate) fn read_attachment(file: &OutgoingAttachment) -> Result<Vec<u8>, InboxError> {
-    std::fs::read(&file.location)
-        .map_err(|e| InboxError::InvalidInput(format!("attachment {:?}: {e}", file.name)))
-}
 
 pub(crate) async fn reply(inner: &Inner, reply: Reply) -> Result<OutboxEntry, InboxError> {
     let id = &reply.thread;

@@ -8,7 +8,7 @@ use marketplace_webhooks::yandex::Notification;
 use marketplace_webhooks::{Handler, HandlerError};
 
 use crate::account::Connection;
-use crate::sync::Ctx;
+use crate::pass::Ctx;
 use crate::{Inner, SyncProgress};
 
 /// The handler [`Inbox::yandex_notification_handler`](crate::Inbox::yandex_notification_handler)

@@ -17,8 +17,8 @@ use marketplace_skyhub_sac::{Client, types};
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Where the account's SkyHub sync stands.
@@ -86,14 +86,14 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxErro
             }
             page.versions.push(version);
         }
-        sync::complete_summaries(ctx, &mut page.threads, &page.messages, can_await).await?;
+        pass::complete_summaries(ctx, &mut page.threads, &page.messages, can_await).await?;
         let state = State {
             pass: next.map(|next| Pass { next: Some(next) }),
         };
         ctx.apply(&page, &state).await?;
         Ok(true)
     };
-    sync::each_page(&account, pages, first, true, read, write).await?;
+    pass::each_page(&account, pages, first, true, read, write).await?;
     ctx.apply(&Page::default(), &State::default()).await?;
     Ok(())
 }
@@ -203,7 +203,7 @@ fn map_chat(
 fn code_and_parts(thread: &ThreadId) -> Result<(&str, &str), InboxError> {
     match &thread.vendor {
         VendorThread::Skyhub { code, parts } => Ok((code, parts)),
-        _ => Err(sync::not_ours(thread, Marketplace::Skyhub)),
+        _ => Err(pass::not_ours(thread, Marketplace::Skyhub)),
     }
 }
 

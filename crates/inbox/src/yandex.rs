@@ -19,8 +19,8 @@ use marketplace_yandex_market_chats::{ChatFile, Client, types};
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, awaiting_after, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, awaiting_after, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Chats per `getChats` page: Yandex's maximum.
@@ -96,7 +96,7 @@ pub(crate) async fn sync(
     };
     let write = async |(mut page, next): (Page, Option<String>)| {
         let _unit = ctx.state.unit.lock().await;
-        sync::complete_summaries(ctx, &mut page.threads, &page.messages, |_| true).await?;
+        pass::complete_summaries(ctx, &mut page.threads, &page.messages, |_| true).await?;
         for thread in &mut page.threads {
             thread.unread = thread.awaiting_reply_since.is_some();
         }
@@ -106,7 +106,7 @@ pub(crate) async fn sync(
         ctx.apply(&page, &state).await?;
         Ok(true)
     };
-    sync::each_page(&account, pages, first, true, read, write).await?;
+    pass::each_page(&account, pages, first, true, read, write).await?;
     ctx.apply(&Page::default(), &State::default()).await?;
     Ok(())
 }
@@ -280,7 +280,7 @@ fn ids(thread: &ThreadId) -> Result<(NonZeroU64, NonZeroU64), InboxError> {
                 "{thread}: ids must be positive"
             ))),
         },
-        _ => Err(sync::not_ours(thread, Marketplace::Yandex)),
+        _ => Err(pass::not_ours(thread, Marketplace::Yandex)),
     }
 }
 
@@ -355,7 +355,7 @@ pub(crate) async fn send(
         .attachments
         .iter()
         .map(|file| {
-            crate::outbox::read_attachment(file).map(|bytes| {
+            crate::send::read_attachment(file).map(|bytes| {
                 ChatFile::new(file.name.clone(), bytes).with_content_type(file.content_type.clone())
             })
         })
