@@ -248,9 +248,9 @@ fn large_in_child(threads: usize) -> Result<String, String> {
     Ok(format_large(&large))
 }
 
-/// The critical path of a first sync of `account` at `latency`: its list pages are
-/// read one after another, each followed by the reads of its items, `in_flight` at a
-/// time.
+/// The critical path of a first sync of `account` at `latency`: a pass reads one page's
+/// items (`in_flight` at a time) while it lists the next page and stores the one
+/// before, so each page costs its rounds of item reads, and at least one round trip.
 fn bound(account: &AccountSyncReport, tickets: usize, latency: f64) -> (String, f64) {
     let (items, page, in_flight) = match account.account.marketplace {
         Marketplace::Lectronz => (
@@ -263,11 +263,11 @@ fn bound(account: &AccountSyncReport, tickets: usize, latency: f64) -> (String, 
         Marketplace::Skyhub => (tickets, 25, LARGE_CONCURRENCY),
     };
     let pages = items.div_ceil(page);
-    let rounds = 1 + page.div_ceil(in_flight);
+    let rounds = page.div_ceil(in_flight).max(1);
     let seconds = (pages * rounds) as f64 * latency;
     (
         format!(
-            "⌈{items} / {page}⌉ = {pages} pages × (1 list + ⌈{page} / {in_flight}⌉ reads) × {} ms = {seconds:.1} s",
+            "⌈{items} / {page}⌉ = {pages} pages × ⌈{page} / {in_flight}⌉ rounds of reads × {} ms = {seconds:.1} s",
             latency * 1000.0
         ),
         seconds,

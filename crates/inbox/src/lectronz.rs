@@ -14,11 +14,12 @@ use marketplace_inbox_store::{
     StatusKind, Thread, ThreadId, VendorThread, awaiting_reply_since,
 };
 use marketplace_lectronz::{Client, types};
+use marketplace_runtime::pagination::Page as ListPage;
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Where the account's Lectronz sync stands.
@@ -44,7 +45,7 @@ fn version(summary: &types::MessageSummary) -> (String, String) {
     )
 }
 
-pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), InboxError> {
+pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxError> {
     let state: State = ctx.checkpoint().await?.unwrap_or_default();
     let complete = state.complete;
     let start = if complete { 0 } else { state.offset };
@@ -69,7 +70,7 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
 /// Reads the list from `start`; with `stop_early`, stops after the first page holding
 /// an unchanged stored message. Each page is stored with `checkpoint(offset)`.
 async fn pass(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     start: u64,
     stop_early: bool,
@@ -79,16 +80,12 @@ async fn pass(
     let mut pages = client.list_messages().limit(size).offset(start).by_page();
     let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    let mut offset = start;
-    // A pass that stops early reads no page beyond the one it stops at.
-    sync::each_page(&account, pages, first, !stop_early, async |page| {
-        let summaries = page.into_items();
-        let listed = summaries.len();
-        offset += listed as u64;
-        let _unit = ctx.state.unit.lock().await;
-        let changed = ctx.changed(summaries, version).await?;
+    let read = async |page: ListPage<types::MessageSummary>| {
+        let listed = page.items().len();
+        let offset = page.offset() + listed as u64;
+        let changed = ctx.changed(page.into_items(), version).await?;
         let seen_stored = changed.len() < listed;
-        let fetched = stream::iter(changed)
+        let fetched: Vec<(types::Message, ItemVersion)> = stream::iter(changed)
             .map(|(summary, version)| async move {
                 let message = client
                     .get_message()
@@ -99,15 +96,21 @@ async fn pass(
                 Ok::<_, marketplace_runtime::Error>((message, version))
             })
             .buffered(ctx.settings().concurrency)
-            .try_collect::<Vec<_>>()
+            .try_collect()
             .await
             .map_err(|e| ctx.api(e))?;
-        let page = messages_page(ctx, fetched).await?;
-        let (stream, value) = checkpoint(offset);
-        ctx.apply_in(stream, value, &page).await?;
-        Ok(!(stop_early && seen_stored))
-    })
-    .await
+        Ok((fetched, offset, seen_stored))
+    };
+    let write =
+        async |(fetched, offset, seen_stored): (Vec<(types::Message, ItemVersion)>, u64, bool)| {
+            let _unit = ctx.state.unit.lock().await;
+            let page = messages_page(ctx, fetched).await?;
+            let (stream, value) = checkpoint(offset);
+            ctx.apply_in(stream, value, &page).await?;
+            Ok(!(stop_early && seen_stored))
+        };
+    // A pass that stops early reads no page beyond the one it stops at.
+    pass::each_page(&account, pages, first, !stop_early, read, write).await
 }
 
 /// The page storing `fetched` messages (with their versions) and the threads they
@@ -200,14 +203,14 @@ fn map_message(thread: &ThreadId, m: &types::Message) -> Message {
 fn order_of(thread: &ThreadId) -> Result<i64, InboxError> {
     match thread.vendor {
         VendorThread::Lectronz { order_id } => Ok(order_id),
-        _ => Err(sync::not_ours(thread, Marketplace::Lectronz)),
+        _ => Err(pass::not_ours(thread, Marketplace::Lectronz)),
     }
 }
 
 /// Lectronz has no per-order history: a refresh reads the list from the top until
 /// it meets what is stored (as a later sync pass does), leaving the sync's
 /// checkpoint alone.
-pub(crate) async fn refresh(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), InboxError> {
+pub(crate) async fn refresh(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxError> {
     pass(ctx, client, 0, true, |_| {
         ("refresh", serde_json::Value::Null)
     })
@@ -244,7 +247,7 @@ pub(crate) async fn send(
 
 /// Marks every unread buyer message of the thread read, one request each.
 pub(crate) async fn mark_read(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     thread: &ThreadId,
 ) -> Result<(), InboxError> {
@@ -279,7 +282,7 @@ pub(crate) async fn mark_read(
 }
 
 /// The thread of an order, before its first message (the thread a reply needs).
-pub(crate) async fn start(ctx: &mut Ctx<'_>, order: &str) -> Result<Thread, InboxError> {
+pub(crate) async fn start(ctx: &Ctx<'_>, order: &str) -> Result<Thread, InboxError> {
     let order: i64 = order.parse().map_err(|_| {
         InboxError::InvalidInput(format!("Lectronz order ids are integers, not {order:?}"))
     })?;

@@ -75,8 +75,10 @@ mod error;
 mod lectronz;
 mod metro;
 mod outbox;
+mod pass;
 mod push;
 mod report;
+mod send;
 mod skyhub;
 mod sync;
 mod yandex;
@@ -105,7 +107,8 @@ use account::AccountState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Interrupt {
-    /// A sync of `account` is about to store its `page`-th page (from 1, per sync).
+    /// Work for `account` (a sync, a push refresh, a reply's record) is about to
+    /// store its `page`-th page (from 1, per sync or operation).
     BeforePage {
         /// The account.
         account: Account,

@@ -9,15 +9,16 @@
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt, stream};
 use marketplace_inbox_store::{
-    Attachment, AuthorRole, Message, MessageId, OrderRef, OutboxEntry, Page, Status, StatusKind,
-    Thread, ThreadId, VendorThread, awaiting_reply_since,
+    Attachment, AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status,
+    StatusKind, Thread, ThreadId, VendorThread, awaiting_reply_since,
 };
 use marketplace_metro_message_center::{Client, types};
+use marketplace_runtime::pagination::Page as ListPage;
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Chats per list page and messages per history page (METRO documents no maximum;
@@ -59,7 +60,7 @@ fn version(chat: &types::Chat) -> (String, String) {
     )
 }
 
-pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), InboxError> {
+pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxError> {
     let state: State = ctx.checkpoint().await?.unwrap_or_default();
     let pass = state.pass.clone().unwrap_or_else(|| Pass {
         started: Utc::now() - ctx.settings().clock_skew,
@@ -76,12 +77,13 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
     let mut pages = list.by_page();
     let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    let mut offset = pass.offset;
-    sync::each_page(&account, pages, first, true, async |page| {
-        let chats = page.into_items();
-        offset += chats.len() as u64;
+    let read = async |page: ListPage<types::Chat>| {
+        let offset = page.offset() + page.items().len() as u64;
+        Ok((read_chats(ctx, client, page.into_items()).await?, offset))
+    };
+    let write = async |(read, offset): (Vec<ReadChat>, u64)| {
         let _unit = ctx.state.unit.lock().await;
-        let page = chats_page(ctx, client, chats).await?;
+        let page = chats_page(ctx, read).await?;
         let next = State {
             since: state.since,
             pass: Some(Pass {
@@ -91,8 +93,8 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
         };
         ctx.apply(&page, &next).await?;
         Ok(true)
-    })
-    .await?;
+    };
+    pass::each_page(&account, pages, first, true, read, write).await?;
     let done = State {
         since: Some(pass.started),
         pass: None,
@@ -101,14 +103,17 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
     Ok(())
 }
 
-/// The page to store for listed chats: the changed ones, their histories read.
-async fn chats_page(
+/// A changed chat, its new version and its history.
+type ReadChat = (types::Chat, ItemVersion, Vec<types::Message>);
+
+/// The changed chats of a listed page, their histories read.
+async fn read_chats(
     ctx: &Ctx<'_>,
     client: &Client,
     chats: Vec<types::Chat>,
-) -> Result<Page, InboxError> {
+) -> Result<Vec<ReadChat>, InboxError> {
     let changed = ctx.changed(chats, version).await?;
-    let read = stream::iter(changed)
+    stream::iter(changed)
         .map(|(chat, version)| async move {
             let history = match chat.last_message_at {
                 Some(_) => history(client, &chat.id).await?,
@@ -117,9 +122,13 @@ async fn chats_page(
             Ok::<_, marketplace_runtime::Error>((chat, version, history))
         })
         .buffered(ctx.settings().concurrency)
-        .try_collect::<Vec<_>>()
+        .try_collect()
         .await
-        .map_err(|e| ctx.api(e))?;
+        .map_err(|e| ctx.api(e))
+}
+
+/// The page storing read chats, their summaries completed from what is stored.
+async fn chats_page(ctx: &Ctx<'_>, read: Vec<ReadChat>) -> Result<Page, InboxError> {
     let mut page = Page::default();
     for (chat, version, history) in read {
         let (thread, messages) = map_chat(ctx.name(), &chat, history);
@@ -127,6 +136,7 @@ async fn chats_page(
         page.messages.extend(messages);
         page.versions.push(version);
     }
+    pass::complete_summaries(ctx, &mut page.threads, &page.messages, |_| true).await?;
     Ok(page)
 }
 
@@ -227,7 +237,7 @@ pub(crate) fn map_message(
 fn chat_id(thread: &ThreadId) -> Result<&str, InboxError> {
     match &thread.vendor {
         VendorThread::Metro { chat_id } => Ok(chat_id),
-        _ => Err(sync::not_ours(thread, Marketplace::Metro)),
+        _ => Err(pass::not_ours(thread, Marketplace::Metro)),
     }
 }
 
@@ -235,7 +245,7 @@ fn chat_id(thread: &ThreadId) -> Result<&str, InboxError> {
 /// METRO then marks its buyer messages seen, which is why only a reply's
 /// reconciliation and `mark_read` call it.
 pub(crate) async fn refresh(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     thread: &ThreadId,
     unread: Option<bool>,
@@ -258,11 +268,9 @@ pub(crate) async fn refresh(
     if let Some(unread) = unread {
         thread.unread = unread;
     }
+    let (item, version) = version(&chat);
     let page = Page {
-        versions: vec![version(&chat)]
-            .into_iter()
-            .map(|(item, version)| marketplace_inbox_store::ItemVersion { item, version })
-            .collect(),
+        versions: vec![ItemVersion { item, version }],
         threads: vec![thread],
         messages,
     };
@@ -286,7 +294,7 @@ pub(crate) async fn send(
                 "{thread}: no order id stored, which METRO's upload needs"
             )))
         })?;
-        let bytes = crate::outbox::read_attachment(file).map_err(SendFailure::Refused)?;
+        let bytes = crate::send::read_attachment(file).map_err(SendFailure::Refused)?;
         let file_type = types::AttachmentFileType::from(file.content_type.as_str());
         let uploaded = client
             .upload_file(order_id, file.name.clone(), file_type, bytes)
@@ -316,7 +324,7 @@ pub(crate) async fn send(
 
 /// Opens a chat about order `order_id` with a seller subject code.
 pub(crate) async fn start(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     order_id: &str,
     subject: Option<&str>,

@@ -6,25 +6,16 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use marketplace_inbox_store::{
     Action, AuthorRole, Capabilities, ItemVersion, MarkRead, Marketplace, Message, MessageId,
-    NewReply, OutboxEntry, OutboxState, OutgoingAttachment, Page, StoreError, Thread, ThreadId,
-    Unsupported, UnsupportedReason,
+    NewReply, OutboxEntry, OutboxState, Page, StoreError, Thread, ThreadId, Unsupported,
+    UnsupportedReason,
 };
 
 use crate::account::{AccountState, Connection};
 use crate::error::ReplyConflict;
+use crate::pass::{Ctx, awaiting_after};
 use crate::report::ReconcileReport;
-use crate::sync::{Ctx, awaiting_after};
+use crate::send::SendFailure;
 use crate::{Account, InboxError, Inner, Interrupt, Reply};
-
-/// Why a send did not go through.
-pub(crate) enum SendFailure {
-    /// Refused before anything was sent (bad input, unreadable file).
-    Refused(InboxError),
-    /// A step that sends no message failed (a METRO upload): not sent.
-    NotSent(marketplace_runtime::Error),
-    /// The call that sends failed: whether the message went out depends on how.
-    Send(marketplace_runtime::Error),
-}
 
 /// What a send achieved.
 #[derive(Default)]
@@ -62,12 +53,6 @@ fn outcome(error: &marketplace_runtime::Error) -> Outcome {
 }
 
 fn no_progress(_: crate::SyncProgress) {}
-
-/// Reads the bytes of a file to send.
-pub(crate) fn read_attachment(file: &OutgoingAttachment) -> Result<Vec<u8>, InboxError> {
-    std::fs::read(&file.location)
-        .map_err(|e| InboxError::InvalidInput(format!("attachment {:?}: {e}", file.name)))
-}
 
 pub(crate) async fn reply(inner: &Inner, reply: Reply) -> Result<OutboxEntry, InboxError> {
     let id = &reply.thread;
@@ -195,11 +180,11 @@ async fn deliver(
         Ok(sent) => {
             let id = sent.message.as_ref().map(|m| m.id.clone());
             let mut recorded = mark_sent(inner, &entry, id).await?;
-            let mut ctx = Ctx::new(inner, state, &no_progress);
+            let ctx = Ctx::new(inner, state, &no_progress);
             match sent.message {
-                Some(message) => record(&mut ctx, &entry, message, sent.version).await?,
+                Some(message) => record(&ctx, &entry, message, sent.version).await?,
                 // No id in the answer (Yandex, SkyHub): read it back from the history.
-                None => match confirm(&mut ctx, thread, &recorded).await {
+                None => match confirm(&ctx, thread, &recorded).await {
                     Ok(true) => recorded = reload(inner, &entry).await?,
                     Ok(false) => {}
                     Err(e) => {
@@ -232,8 +217,8 @@ async fn deliver(
         Err(SendFailure::Send(error)) => match outcome(&error) {
             Outcome::Sent => {
                 let recorded = mark_sent(inner, &entry, None).await?;
-                let mut ctx = Ctx::new(inner, state, &no_progress);
-                if let Err(e) = confirm(&mut ctx, thread, &recorded).await {
+                let ctx = Ctx::new(inner, state, &no_progress);
+                if let Err(e) = confirm(&ctx, thread, &recorded).await {
                     tracing::info!(outbox = %entry.id, error = %e, "sent; its id is read at the next sync");
                 }
                 reload(inner, &entry).await
@@ -246,8 +231,8 @@ async fn deliver(
                 Err(InboxError::api(account, error))
             }
             Outcome::Unknown => {
-                let mut ctx = Ctx::new(inner, state, &no_progress);
-                if let Ok(true) = confirm(&mut ctx, thread, &entry).await {
+                let ctx = Ctx::new(inner, state, &no_progress);
+                if let Ok(true) = confirm(&ctx, thread, &entry).await {
                     return reload(inner, &entry).await;
                 }
                 Err(InboxError::OutcomeUnknown {
@@ -285,7 +270,7 @@ async fn reload(inner: &Inner, entry: &OutboxEntry) -> Result<OutboxEntry, Inbox
 
 /// Stores a sent message the marketplace answered with, and its thread's new state.
 async fn record(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     entry: &OutboxEntry,
     message: Message,
     version: Option<ItemVersion>,
@@ -312,7 +297,7 @@ async fn record(
 }
 
 /// Reads the thread from the marketplace into the store.
-async fn refresh(ctx: &mut Ctx<'_>, thread: &Thread) -> Result<(), InboxError> {
+async fn refresh(ctx: &Ctx<'_>, thread: &Thread) -> Result<(), InboxError> {
     match &ctx.state.connection {
         Connection::Metro(client) => crate::metro::refresh(ctx, client, &thread.id, None).await,
         Connection::Yandex { client, .. } => crate::yandex::refresh(ctx, client, &thread.id).await,
@@ -368,11 +353,7 @@ async fn find(ctx: &Ctx<'_>, entry: &OutboxEntry) -> Result<bool, InboxError> {
 }
 
 /// Reads the thread and looks for `entry` in it (see [`find`]).
-async fn confirm(
-    ctx: &mut Ctx<'_>,
-    thread: &Thread,
-    entry: &OutboxEntry,
-) -> Result<bool, InboxError> {
+async fn confirm(ctx: &Ctx<'_>, thread: &Thread, entry: &OutboxEntry) -> Result<bool, InboxError> {
     refresh(ctx, thread).await?;
     find(ctx, entry).await
 }
@@ -396,8 +377,8 @@ pub(crate) async fn reconcile(inner: &Inner) -> Result<ReconcileReport, InboxErr
                 .thread(&thread_id)
                 .await?
                 .ok_or_else(|| InboxError::NotFound(thread_id.clone()))?;
-            let mut ctx = Ctx::new(inner, state, &no_progress);
-            refresh(&mut ctx, &thread).await?;
+            let ctx = Ctx::new(inner, state, &no_progress);
+            refresh(&ctx, &thread).await?;
             let mut found = Vec::new();
             for entry in &entries {
                 found.push(find(&ctx, entry).await?);
@@ -437,16 +418,14 @@ pub(crate) async fn mark_read(inner: &Inner, id: &ThreadId) -> Result<(), InboxE
         .await?
         .ok_or_else(|| InboxError::NotFound(id.clone()))?;
     let caps = Capabilities::of(id.marketplace());
-    let mut ctx = Ctx::new(inner, state, &no_progress);
+    let ctx = Ctx::new(inner, state, &no_progress);
     match (&state.connection, caps.mark_read) {
         (_, MarkRead::No) => Err(caps.check(Action::MarkRead).unwrap_err().into()),
         (Connection::Metro(client), _) => {
-            crate::metro::refresh(&mut ctx, client, id, Some(false)).await
+            crate::metro::refresh(&ctx, client, id, Some(false)).await
         }
-        (Connection::Skyhub { client, .. }, _) => {
-            crate::skyhub::mark_read(&mut ctx, client, id).await
-        }
-        (Connection::Lectronz(client), _) => crate::lectronz::mark_read(&mut ctx, client, id).await,
+        (Connection::Skyhub { client, .. }, _) => crate::skyhub::mark_read(&ctx, client, id).await,
+        (Connection::Lectronz(client), _) => crate::lectronz::mark_read(&ctx, client, id).await,
         (Connection::Yandex { .. }, _) => Err(Unsupported {
             marketplace: Marketplace::Yandex,
             action: Action::MarkRead,
@@ -467,18 +446,14 @@ pub(crate) async fn start_thread(
     let caps = Capabilities::of(account.marketplace);
     caps.check(Action::StartThread)?;
     caps.check_text(text)?;
-    let mut ctx = Ctx::new(inner, state, &no_progress);
+    let ctx = Ctx::new(inner, state, &no_progress);
     let id = match &state.connection {
-        Connection::Metro(client) => {
-            crate::metro::start(&mut ctx, client, order, subject)
-                .await?
-                .id
-        }
+        Connection::Metro(client) => crate::metro::start(&ctx, client, order, subject).await?.id,
         Connection::Yandex {
             client,
             business_id,
-        } => crate::yandex::start(&mut ctx, client, *business_id, order).await?,
-        Connection::Lectronz(_) => crate::lectronz::start(&mut ctx, order).await?.id,
+        } => crate::yandex::start(&ctx, client, *business_id, order).await?,
+        Connection::Lectronz(_) => crate::lectronz::start(&ctx, order).await?.id,
         Connection::Skyhub { .. } => {
             return Err(caps.check(Action::StartThread).unwrap_err().into());
         }

@@ -8,7 +8,7 @@ use marketplace_webhooks::yandex::Notification;
 use marketplace_webhooks::{Handler, HandlerError};
 
 use crate::account::Connection;
-use crate::sync::Ctx;
+use crate::pass::Ctx;
 use crate::{Inner, SyncProgress};
 
 /// The handler [`Inbox::yandex_notification_handler`](crate::Inbox::yandex_notification_handler)
@@ -60,8 +60,8 @@ impl YandexNotificationHandler {
         };
         let thread = crate::yandex::thread_id(&state.account.name, business_id, chat_id);
         let progress = |_: SyncProgress| {};
-        let mut ctx = Ctx::new(&self.inner, state, &progress);
-        crate::yandex::refresh(&mut ctx, client, &thread).await?;
+        let ctx = Ctx::new(&self.inner, state, &progress);
+        crate::yandex::refresh(&ctx, client, &thread).await?;
         Ok(true)
     }
 }

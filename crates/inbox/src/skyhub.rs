@@ -9,15 +9,16 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use futures::{StreamExt, TryStreamExt, stream};
 use marketplace_inbox_store::{
-    AuthorRole, Message, MessageId, OrderRef, OutboxEntry, Page, Status, StatusKind, Thread,
-    ThreadId, VendorThread, awaiting_reply_since,
+    AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status, StatusKind,
+    Thread, ThreadId, VendorThread, awaiting_reply_since,
 };
+use marketplace_runtime::pagination::Page as ListPage;
 use marketplace_skyhub_sac::{Client, types};
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Where the account's SkyHub sync stands.
@@ -49,7 +50,7 @@ fn version(ticket: &types::Ticket) -> (String, String) {
     )
 }
 
-pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), InboxError> {
+pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxError> {
     let state: State = ctx.checkpoint().await?.unwrap_or_default();
     let mut list = client.list_tickets();
     if let Some(cursor) = state.pass.and_then(|p| p.next) {
@@ -58,21 +59,23 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
     let mut pages = list.by_page();
     let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    sync::each_page(&account, pages, first, true, async |page| {
+    let read = async |page: ListPage<types::Ticket>| {
         let next = page.next_token().map(str::to_owned);
-        let tickets = page.into_items();
-        let _unit = ctx.state.unit.lock().await;
-        let changed = ctx.changed(tickets, version).await?;
-        let offset = ctx.settings().skyhub_offset;
-        let read = stream::iter(changed)
+        let changed = ctx.changed(page.into_items(), version).await?;
+        let read: Vec<ReadTicket> = stream::iter(changed)
             .map(|(ticket, version)| async move {
                 let chats = client.chats(&ticket.code).await?;
                 Ok::<_, marketplace_runtime::Error>((ticket, version, chats))
             })
             .buffered(ctx.settings().concurrency)
-            .try_collect::<Vec<_>>()
+            .try_collect()
             .await
             .map_err(|e| ctx.api(e))?;
+        Ok((read, next))
+    };
+    let write = async |(read, next): (Vec<ReadTicket>, Option<String>)| {
+        let _unit = ctx.state.unit.lock().await;
+        let offset = ctx.settings().skyhub_offset;
         let mut page = Page::default();
         for (ticket, version, chats) in read {
             for chat in chats {
@@ -83,15 +86,30 @@ pub(crate) async fn sync(ctx: &mut Ctx<'_>, client: &Client) -> Result<(), Inbox
             }
             page.versions.push(version);
         }
+        pass::complete_summaries(ctx, &mut page.threads, &page.messages, can_await).await?;
         let state = State {
             pass: next.map(|next| Pass { next: Some(next) }),
         };
         ctx.apply(&page, &state).await?;
         Ok(true)
-    })
-    .await?;
+    };
+    pass::each_page(&account, pages, first, true, read, write).await?;
     ctx.apply(&Page::default(), &State::default()).await?;
     Ok(())
+}
+
+/// A changed ticket, its new version and its chats.
+type ReadTicket = (types::Ticket, ItemVersion, Vec<types::Chat>);
+
+/// The seller cannot answer in a read-only conversation (`CUSTOMER_B2W`), so it never
+/// awaits the seller.
+fn can_await(thread: &ThreadId) -> bool {
+    match &thread.vendor {
+        VendorThread::Skyhub { parts, .. } => types::ChatParts::from(parts.as_str())
+            .answerable()
+            .is_some(),
+        _ => false,
+    }
 }
 
 /// A SkyHub chat time at `offset` (its text has none), or the Unix epoch for a text
@@ -160,7 +178,7 @@ fn map_chat(
             }
         })
         .collect();
-    let thread = Thread {
+    let mut thread = Thread {
         order: Some(OrderRef {
             id: Some(order_code.to_owned()),
             number: None,
@@ -173,19 +191,19 @@ fn map_chat(
             .as_ref()
             .map(|t| instant(t, offset))
             .or_else(|| last_activity(&messages)),
-        // The seller cannot answer in a read-only conversation (`CUSTOMER_B2W`).
-        awaiting_reply_since: types::ChatParts::from(parts.as_str())
-            .answerable()
-            .and_then(|_| awaiting_reply_since(&messages)),
+        awaiting_reply_since: None,
         id,
     };
+    thread.awaiting_reply_since = can_await(&thread.id)
+        .then(|| awaiting_reply_since(&messages))
+        .flatten();
     (thread, messages)
 }
 
 fn code_and_parts(thread: &ThreadId) -> Result<(&str, &str), InboxError> {
     match &thread.vendor {
         VendorThread::Skyhub { code, parts } => Ok((code, parts)),
-        _ => Err(sync::not_ours(thread, Marketplace::Skyhub)),
+        _ => Err(pass::not_ours(thread, Marketplace::Skyhub)),
     }
 }
 
@@ -193,7 +211,7 @@ fn code_and_parts(thread: &ThreadId) -> Result<(&str, &str), InboxError> {
 /// version is left alone (its `updated_at` is not read), so the next pass reads the
 /// ticket again if it changed meanwhile.
 pub(crate) async fn refresh(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     thread: &ThreadId,
     order: Option<OrderRef>,
@@ -242,7 +260,7 @@ pub(crate) async fn send(
 
 /// Sets the conversation `READ` and stores the thread read.
 pub(crate) async fn mark_read(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     thread: &ThreadId,
 ) -> Result<(), InboxError> {

@@ -1,208 +1,13 @@
-//! The sync of one account, shared by the marketplaces: checkpoints, storing a page
-//! with its checkpoint, telling what changed, counting, reporting.
+//! The sync of one account: its marketplace's pass, counted, timed and reported.
 
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
-use marketplace_inbox_store::{
-    Account, ApplyReport, AuthorRole, Checkpoint, ItemVersion, Marketplace, Message, Page, Store,
-    ThreadId, awaiting_reply_since,
-};
 use marketplace_runtime::RequestCounter;
-use marketplace_runtime::pagination::{Page as ListPage, Pages};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::account::{AccountState, Connection};
+use crate::pass::Ctx;
 use crate::report::{AccountSyncReport, SyncProgress};
-use crate::{InboxError, Inner, Interrupt, Settings};
-
-/// The checkpoint stream of an account's sync passes.
-pub(crate) const SYNC_STREAM: &str = "sync";
-
-/// What one account's work reads and writes, with counts for its report.
-pub(crate) struct Ctx<'a> {
-    pub(crate) inner: &'a Inner,
-    pub(crate) state: &'a AccountState,
-    progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
-    /// Pages stored by this unit of work (for the interrupt points).
-    pages: u64,
-    pub(crate) totals: Totals,
-}
-
-/// Counts of what a sync stored.
-#[derive(Default)]
-pub(crate) struct Totals {
-    threads_new: u64,
-    threads_updated: u64,
-    messages_new: u64,
-    messages_updated: u64,
-}
-
-impl<'a> Ctx<'a> {
-    pub(crate) fn new(
-        inner: &'a Inner,
-        state: &'a AccountState,
-        progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
-    ) -> Self {
-        Ctx {
-            inner,
-            state,
-            progress,
-            pages: 0,
-            totals: Totals::default(),
-        }
-    }
-
-    pub(crate) fn account(&self) -> &Account {
-        &self.state.account
-    }
-
-    pub(crate) fn store(&self) -> &dyn Store {
-        &*self.inner.store
-    }
-
-    pub(crate) fn settings(&self) -> &Settings {
-        &self.inner.settings
-    }
-
-    /// The account's name (every thread id carries it).
-    pub(crate) fn name(&self) -> &str {
-        &self.state.account.name
-    }
-
-    /// A client error of this account.
-    pub(crate) fn api(&self, error: marketplace_runtime::Error) -> InboxError {
-        InboxError::api(&self.state.account, error)
-    }
-
-    /// The state of the account's sync, as the last stored page left it; `None`
-    /// before the first page, or if it does not read back (a pass then starts over,
-    /// which upserts make harmless).
-    pub(crate) async fn checkpoint<T: DeserializeOwned>(&self) -> Result<Option<T>, InboxError> {
-        let Some(value) = self.store().checkpoint(self.account(), SYNC_STREAM).await? else {
-            return Ok(None);
-        };
-        match serde_json::from_value(value) {
-            Ok(state) => Ok(Some(state)),
-            Err(e) => {
-                tracing::warn!(account = ?self.account(), error = %e, "sync checkpoint unreadable; starting a new pass");
-                Ok(None)
-            }
-        }
-    }
-
-    /// Stores a sync page with the account's new sync state, in one transaction.
-    pub(crate) async fn apply(
-        &mut self,
-        page: &Page,
-        state: &impl Serialize,
-    ) -> Result<ApplyReport, InboxError> {
-        let value = serde_json::to_value(state).expect("sync states serialize");
-        self.apply_in(SYNC_STREAM, value, page).await
-    }
-
-    /// Stores a page outside a sync pass (a push refresh, a reply), with `stream`'s
-    /// checkpoint: the sync's own stays as it is.
-    pub(crate) async fn apply_in(
-        &mut self,
-        stream: &str,
-        value: serde_json::Value,
-        page: &Page,
-    ) -> Result<ApplyReport, InboxError> {
-        self.pages += 1;
-        self.settings().interrupted(Interrupt::BeforePage {
-            account: self.account().clone(),
-            page: self.pages,
-        })?;
-        let checkpoint = Checkpoint {
-            stream: stream.to_owned(),
-            value,
-        };
-        let report = self
-            .store()
-            .apply_page(self.account(), page, &checkpoint)
-            .await?;
-        let t = &mut self.totals;
-        t.threads_new += report.threads_inserted;
-        t.threads_updated += report.threads_updated;
-        t.messages_new += report.messages_inserted;
-        t.messages_updated += report.messages_updated;
-        if report.changes > 0 {
-            self.inner.changes.send_modify(|n| *n += 1);
-        }
-        if !page.threads.is_empty() || !page.messages.is_empty() {
-            (self.progress)(SyncProgress::Page {
-                account: self.state.account.clone(),
-                threads: t.threads_new + t.threads_updated,
-                messages: t.messages_new + t.messages_updated,
-            });
-        }
-        Ok(report)
-    }
-
-    /// The items whose version differs from the stored one, each with its new
-    /// version; `key` gives an item's key and current version.
-    pub(crate) async fn changed<T>(
-        &self,
-        items: Vec<T>,
-        key: impl Fn(&T) -> (String, String),
-    ) -> Result<Vec<(T, ItemVersion)>, InboxError> {
-        let keyed: Vec<(T, ItemVersion)> = items
-            .into_iter()
-            .map(|item| {
-                let (item_key, version) = key(&item);
-                (
-                    item,
-                    ItemVersion {
-                        item: item_key,
-                        version,
-                    },
-                )
-            })
-            .collect();
-        let keys: Vec<String> = keyed.iter().map(|(_, v)| v.item.clone()).collect();
-        let stored = self.store().item_versions(self.account(), &keys).await?;
-        Ok(keyed
-            .into_iter()
-            .zip(stored)
-            .filter(|((_, version), stored)| stored.as_deref() != Some(version.version.as_str()))
-            .map(|(pair, _)| pair)
-            .collect())
-    }
-}
-
-/// Hands each page of a list to `process` (which says whether to go on), fetching the
-/// next page meanwhile when `prefetch` is set, so the list's round trips overlap the
-/// reading and storing of the pages before. Without `prefetch` (a pass that may stop
-/// early) no page is read that is not processed. `first` is the list's first page,
-/// already read (or `None` for an empty list).
-pub(crate) async fn each_page<T>(
-    account: &Account,
-    mut pages: Pages<'_, T>,
-    first: Option<ListPage<T>>,
-    prefetch: bool,
-    mut process: impl AsyncFnMut(ListPage<T>) -> Result<bool, InboxError>,
-) -> Result<(), InboxError> {
-    let api = |e| InboxError::api(account, e);
-    let mut next = first;
-    while let Some(page) = next {
-        if prefetch {
-            let (fetched, go_on) = futures::join!(pages.try_next(), process(page));
-            if !go_on? {
-                return Ok(());
-            }
-            next = fetched.map_err(api)?;
-        } else {
-            if !process(page).await? {
-                return Ok(());
-            }
-            next = pages.try_next().await.map_err(api)?;
-        }
-    }
-    Ok(())
-}
+use crate::{InboxError, Inner};
 
 /// Syncs one account: its marketplace's pass, counted, timed and reported.
 pub(crate) async fn sync_account(
@@ -216,16 +21,17 @@ pub(crate) async fn sync_account(
         account: state.account.clone(),
     });
     let _one_sync = state.syncing.lock().await;
-    let mut ctx = Ctx::new(inner, state, progress);
-    let result = counter.scope(run(&mut ctx)).await;
+    let ctx = Ctx::new(inner, state, progress);
+    let result = counter.scope(run(&ctx)).await;
     if let Err(e) = &result {
         tracing::warn!(account = ?state.account, error = %e, "sync failed");
     }
+    let totals = ctx.totals();
     let report = AccountSyncReport {
         account: state.account.clone(),
-        threads_new: ctx.totals.threads_new,
-        threads_updated: ctx.totals.threads_updated,
-        messages_new: ctx.totals.messages_new,
+        threads_new: totals.threads_new,
+        threads_updated: totals.threads_updated,
+        messages_new: totals.messages_new,
         requests: counter.get(),
         error: result.as_ref().err().map(Into::into),
         elapsed_ms: started.elapsed().as_millis() as u64,
@@ -236,7 +42,7 @@ pub(crate) async fn sync_account(
     report
 }
 
-async fn run(ctx: &mut Ctx<'_>) -> Result<(), InboxError> {
+async fn run(ctx: &Ctx<'_>) -> Result<(), InboxError> {
     match &ctx.state.connection {
         Connection::Metro(client) => crate::metro::sync(ctx, client).await,
         Connection::Yandex {
@@ -245,86 +51,5 @@ async fn run(ctx: &mut Ctx<'_>) -> Result<(), InboxError> {
         } => crate::yandex::sync(ctx, client, *business_id).await,
         Connection::Skyhub { client, .. } => crate::skyhub::sync(ctx, client).await,
         Connection::Lectronz(client) => crate::lectronz::sync(ctx, client).await,
-    }
-}
-
-/// When the oldest unanswered buyer message arrived, once `new` (the tail of the
-/// thread's history, possibly overlapping what is stored) is added to a thread that
-/// awaited since `old`.
-pub(crate) fn awaiting_after(old: Option<DateTime<Utc>>, new: &[Message]) -> Option<DateTime<Utc>> {
-    let in_new = awaiting_reply_since(new);
-    if new.iter().any(|m| m.author == AuthorRole::Seller) {
-        in_new
-    } else {
-        match (old, in_new) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-}
-
-/// The newest message time.
-pub(crate) fn last_activity(messages: &[Message]) -> Option<DateTime<Utc>> {
-    messages.iter().map(|m| m.created_at).max()
-}
-
-/// A thread id of another marketplace handed to a marketplace's module.
-pub(crate) fn not_ours(thread: &ThreadId, marketplace: Marketplace) -> InboxError {
-    InboxError::InvalidInput(format!("{thread} is not a {marketplace} thread"))
-}
-
-/// A vendor value as JSON for [`Message::raw`].
-pub(crate) fn raw(value: &impl Serialize) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
-}
-
-/// A time as an item version (RFC 3339, UTC, to the nanosecond).
-pub(crate) fn version_of(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use marketplace_inbox_store::MessageId;
-
-    fn msg(author: AuthorRole, hour: u32) -> Message {
-        Message {
-            id: MessageId::vendor(hour),
-            thread: "lectronz:a:1".parse().unwrap(),
-            author,
-            text: None,
-            attachments: vec![],
-            created_at: at(hour),
-            read_at: None,
-            raw: serde_json::Value::Null,
-        }
-    }
-
-    fn at(hour: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 2, hour, 0, 0).unwrap()
-    }
-
-    #[test]
-    fn awaiting_after_keeps_the_old_wait_until_the_seller_answers() {
-        use AuthorRole::*;
-        // Still waiting since 8: a further buyer message does not reset the wait.
-        assert_eq!(awaiting_after(Some(at(8)), &[msg(Buyer, 10)]), Some(at(8)));
-        // The stored last message comes again (inclusive cursors): no change.
-        assert_eq!(awaiting_after(Some(at(8)), &[msg(Buyer, 8)]), Some(at(8)));
-        // Nothing awaited; a buyer writes.
-        assert_eq!(
-            awaiting_after(None, &[msg(Buyer, 9), msg(Buyer, 10)]),
-            Some(at(9))
-        );
-        // The seller answered: only what came after the answer waits.
-        assert_eq!(awaiting_after(Some(at(8)), &[msg(Seller, 9)]), None);
-        assert_eq!(
-            awaiting_after(Some(at(8)), &[msg(Seller, 9), msg(Buyer, 11)]),
-            Some(at(11))
-        );
-        // System and support messages answer nothing.
-        assert_eq!(awaiting_after(Some(at(8)), &[msg(System, 9)]), Some(at(8)));
     }
 }

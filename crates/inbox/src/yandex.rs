@@ -14,12 +14,13 @@ use marketplace_inbox_store::{
     Attachment, AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status,
     StatusKind, Thread, ThreadId, VendorThread,
 };
+use marketplace_runtime::pagination::Page as ListPage;
 use marketplace_yandex_market_chats::{ChatFile, Client, types};
 use serde::{Deserialize, Serialize};
 
 use crate::InboxError;
-use crate::outbox::SendFailure;
-use crate::sync::{self, Ctx, awaiting_after, last_activity, raw, version_of};
+use crate::pass::{self, Ctx, awaiting_after, last_activity, raw, version_of};
+use crate::send::SendFailure;
 use marketplace_inbox_store::Marketplace;
 
 /// Chats per `getChats` page: Yandex's maximum.
@@ -57,7 +58,7 @@ fn version(chat: &types::ChatInfo) -> (String, String) {
 }
 
 pub(crate) async fn sync(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     business_id: NonZeroU64,
 ) -> Result<(), InboxError> {
@@ -86,22 +87,31 @@ pub(crate) async fn sync(
     }
     .map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    sync::each_page(&account, pages, first, true, async |page| {
+    let read = async |page: ListPage<types::ChatInfo>| {
         let next = page.next_token().map(str::to_owned);
-        let chats = page.into_items();
+        Ok((
+            chats_page(ctx, client, business_id, page.into_items()).await?,
+            next,
+        ))
+    };
+    let write = async |(mut page, next): (Page, Option<String>)| {
         let _unit = ctx.state.unit.lock().await;
-        let page = chats_page(ctx, client, business_id, chats).await?;
+        pass::complete_summaries(ctx, &mut page.threads, &page.messages, |_| true).await?;
+        for thread in &mut page.threads {
+            thread.unread = thread.awaiting_reply_since.is_some();
+        }
         let state = State {
             pass: next.map(|next| Pass { next: Some(next) }),
         };
         ctx.apply(&page, &state).await?;
         Ok(true)
-    })
-    .await?;
+    };
+    pass::each_page(&account, pages, first, true, read, write).await?;
     ctx.apply(&Page::default(), &State::default()).await?;
     Ok(())
 }
 
+/// The changed chats of a listed page, read: their threads and new messages.
 async fn chats_page(
     ctx: &Ctx<'_>,
     client: &Client,
@@ -270,7 +280,7 @@ fn ids(thread: &ThreadId) -> Result<(NonZeroU64, NonZeroU64), InboxError> {
                 "{thread}: ids must be positive"
             ))),
         },
-        _ => Err(sync::not_ours(thread, Marketplace::Yandex)),
+        _ => Err(pass::not_ours(thread, Marketplace::Yandex)),
     }
 }
 
@@ -278,7 +288,7 @@ fn ids(thread: &ThreadId) -> Result<(NonZeroU64, NonZeroU64), InboxError> {
 /// reply's reconciliation triggers. `getChat` (1 000 an hour) only for a chat not
 /// stored yet; a stored chat is refreshed from its history alone (10 000 an hour).
 pub(crate) async fn refresh(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     thread: &ThreadId,
 ) -> Result<(), InboxError> {
@@ -345,7 +355,7 @@ pub(crate) async fn send(
         .attachments
         .iter()
         .map(|file| {
-            crate::outbox::read_attachment(file).map(|bytes| {
+            crate::send::read_attachment(file).map(|bytes| {
                 ChatFile::new(file.name.clone(), bytes).with_content_type(file.content_type.clone())
             })
         })
@@ -365,7 +375,7 @@ pub(crate) async fn send(
 
 /// Opens (or finds: Yandex returns the existing one) the chat of order `order`.
 pub(crate) async fn start(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     client: &Client,
     business_id: NonZeroU64,
     order: &str,

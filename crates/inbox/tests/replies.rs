@@ -381,3 +381,71 @@ async fn start_thread_opens_a_thread_about_an_order_and_sends_the_first_message_
         .unwrap_err();
     assert!(matches!(err, InboxError::InvalidInput(_)), "{err}");
 }
+
+#[tokio::test]
+async fn files_go_with_a_reply_where_the_marketplace_takes_them() {
+    let (mock, _store, inbox) = synced(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("invoice.pdf");
+    std::fs::write(&path, b"%PDF-1.4 a small invoice").unwrap();
+    let file = marketplace_inbox::attachment_from_path(&path).unwrap();
+    assert_eq!(
+        (file.content_type.as_str(), file.size),
+        ("application/pdf", 24)
+    );
+
+    // METRO uploads the file, then sends one message carrying it.
+    let metro = awaiting(&inbox, Marketplace::Metro).await;
+    let mut reply = Reply::text(metro.id.clone(), "The invoice is attached.");
+    reply.attachments.push(file.clone());
+    let entry = inbox.reply(reply).await.unwrap();
+    let sent = inbox.messages(&metro.id).await.unwrap();
+    let sent = sent
+        .iter()
+        .find(|m| Some(&m.id) == entry.vendor_message_id.as_ref())
+        .unwrap();
+    assert_eq!(sent.attachments.len(), 1);
+    assert_eq!(sent.attachments[0].name.as_deref(), Some("invoice.pdf"));
+    let posts: Vec<String> = requests(&mock, Api::MetroMessageCenter)
+        .into_iter()
+        .filter(|r| r.starts_with("POST"))
+        .collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(
+        posts[0].ends_with("/upload-file") && posts[1].ends_with("/messages"),
+        "{posts:?}"
+    );
+
+    // Yandex sends the text, then the file as a message of its own.
+    let yandex = awaiting(&inbox, Marketplace::Yandex).await;
+    let mut reply = Reply::text(yandex.id.clone(), "The invoice is attached.");
+    reply.attachments.push(file);
+    inbox.reply(reply).await.unwrap();
+    let posts: Vec<String> = requests(&mock, Api::YandexMarketChats)
+        .into_iter()
+        .filter(|r| r.starts_with("POST") && !r.contains("/history"))
+        .collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(
+        posts[0].contains("/chats/message?") && posts[1].contains("/chats/file/send?"),
+        "{posts:?}"
+    );
+
+    // An unreadable file fails the reply before anything is sent.
+    let mut reply = Reply::text(yandex.id.clone(), "Another file");
+    let mut missing = marketplace_inbox::attachment_from_path(&path).unwrap();
+    missing.location = dir.path().join("gone.pdf").display().to_string();
+    reply.attachments.push(missing);
+    let err = inbox.reply(reply).await.unwrap_err();
+    assert!(matches!(err, InboxError::InvalidInput(_)), "{err}");
+    assert_eq!(inbox.outbox(OutboxState::Failed).await.unwrap().len(), 1);
+    let writes = requests(&mock, Api::YandexMarketChats)
+        .into_iter()
+        .filter(|r| r.starts_with("POST") && !r.contains("/history"))
+        .count();
+    assert_eq!(writes, 2, "nothing more sent");
+    assert!(matches!(
+        marketplace_inbox::attachment_from_path(dir.path()),
+        Err(InboxError::InvalidInput(_))
+    ));
+}

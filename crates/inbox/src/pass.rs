@@ -1,0 +1,354 @@
+//! What every marketplace's pass shares: the account's checkpoint, telling what
+//! changed, storing a page with its checkpoint, completing thread summaries, the
+//! pipelined walk over a list, and small mapping helpers.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use marketplace_inbox_store::{
+    Account, ApplyReport, AuthorRole, Checkpoint, ItemVersion, Marketplace, Message, Page, Store,
+    Thread, ThreadId, awaiting_reply_since,
+};
+use marketplace_runtime::pagination::{Page as ListPage, Pages};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::account::AccountState;
+use crate::report::SyncProgress;
+use crate::{InboxError, Inner, Interrupt, Settings};
+
+/// The checkpoint stream of an account's sync passes.
+pub(crate) const SYNC_STREAM: &str = "sync";
+
+/// What one account's work reads and writes, with counts for its report.
+pub(crate) struct Ctx<'a> {
+    pub(crate) inner: &'a Inner,
+    pub(crate) state: &'a AccountState,
+    progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
+    /// Pages stored by this unit of work (for the interrupt points), and counts of
+    /// what they stored: one lock, taken only to add to them.
+    totals: std::sync::Mutex<Totals>,
+}
+
+/// Counts of what a sync stored.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Totals {
+    pub(crate) pages: u64,
+    pub(crate) threads_new: u64,
+    pub(crate) threads_updated: u64,
+    pub(crate) messages_new: u64,
+    pub(crate) messages_updated: u64,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        inner: &'a Inner,
+        state: &'a AccountState,
+        progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Self {
+        Ctx {
+            inner,
+            state,
+            progress,
+            totals: std::sync::Mutex::default(),
+        }
+    }
+
+    pub(crate) fn account(&self) -> &Account {
+        &self.state.account
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        &*self.inner.store
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The account's name (every thread id carries it).
+    pub(crate) fn name(&self) -> &str {
+        &self.state.account.name
+    }
+
+    /// A client error of this account.
+    pub(crate) fn api(&self, error: marketplace_runtime::Error) -> InboxError {
+        InboxError::api(&self.state.account, error)
+    }
+
+    /// The state of the account's sync, as the last stored page left it; `None`
+    /// before the first page, or if it does not read back (a pass then starts over,
+    /// which upserts make harmless).
+    pub(crate) async fn checkpoint<T: DeserializeOwned>(&self) -> Result<Option<T>, InboxError> {
+        let Some(value) = self.store().checkpoint(self.account(), SYNC_STREAM).await? else {
+            return Ok(None);
+        };
+        match serde_json::from_value(value) {
+            Ok(state) => Ok(Some(state)),
+            Err(e) => {
+                tracing::warn!(account = ?self.account(), error = %e, "sync checkpoint unreadable; starting a new pass");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Stores a sync page with the account's new sync state, in one transaction.
+    pub(crate) async fn apply(
+        &self,
+        page: &Page,
+        state: &impl Serialize,
+    ) -> Result<ApplyReport, InboxError> {
+        let value = serde_json::to_value(state).expect("sync states serialize");
+        self.apply_in(SYNC_STREAM, value, page).await
+    }
+
+    /// What this unit of work stored so far.
+    pub(crate) fn totals(&self) -> Totals {
+        *self.totals.lock().expect("no panic while counting")
+    }
+
+    /// Stores a page outside a sync pass (a push refresh, a reply), with `stream`'s
+    /// checkpoint: the sync's own stays as it is.
+    pub(crate) async fn apply_in(
+        &self,
+        stream: &str,
+        value: serde_json::Value,
+        page: &Page,
+    ) -> Result<ApplyReport, InboxError> {
+        let number = {
+            let mut totals = self.totals.lock().expect("no panic while counting");
+            totals.pages += 1;
+            totals.pages
+        };
+        self.settings().interrupted(Interrupt::BeforePage {
+            account: self.account().clone(),
+            page: number,
+        })?;
+        let checkpoint = Checkpoint {
+            stream: stream.to_owned(),
+            value,
+        };
+        let report = self
+            .store()
+            .apply_page(self.account(), page, &checkpoint)
+            .await?;
+        let t = {
+            let mut totals = self.totals.lock().expect("no panic while counting");
+            totals.threads_new += report.threads_inserted;
+            totals.threads_updated += report.threads_updated;
+            totals.messages_new += report.messages_inserted;
+            totals.messages_updated += report.messages_updated;
+            *totals
+        };
+        if report.changes > 0 {
+            self.inner.changes.send_modify(|n| *n += 1);
+        }
+        if !page.threads.is_empty() || !page.messages.is_empty() {
+            (self.progress)(SyncProgress::Page {
+                account: self.state.account.clone(),
+                threads: t.threads_new + t.threads_updated,
+                messages: t.messages_new + t.messages_updated,
+            });
+        }
+        Ok(report)
+    }
+
+    /// The items whose version differs from the stored one, each with its new
+    /// version; `key` gives an item's key and current version.
+    pub(crate) async fn changed<T>(
+        &self,
+        items: Vec<T>,
+        key: impl Fn(&T) -> (String, String),
+    ) -> Result<Vec<(T, ItemVersion)>, InboxError> {
+        let keyed: Vec<(T, ItemVersion)> = items
+            .into_iter()
+            .map(|item| {
+                let (item_key, version) = key(&item);
+                (
+                    item,
+                    ItemVersion {
+                        item: item_key,
+                        version,
+                    },
+                )
+            })
+            .collect();
+        let keys: Vec<String> = keyed.iter().map(|(_, v)| v.item.clone()).collect();
+        let stored = self.store().item_versions(self.account(), &keys).await?;
+        Ok(keyed
+            .into_iter()
+            .zip(stored)
+            .filter(|((_, version), stored)| stored.as_deref() != Some(version.version.as_str()))
+            .map(|(pair, _)| pair)
+            .collect())
+    }
+}
+
+/// Runs a pass over a list: `read` reads a listed page's changed items from the
+/// marketplace (no lock, no store write), `write` stores what was read (it takes the
+/// account's unit lock and says whether to go on). With `prefetch`, page k is stored
+/// while page k + 1 is read and page k + 2 listed, so round trips and commits overlap;
+/// without it (a pass that may stop early) nothing is read that is not stored. `first`
+/// is the list's first page, already read (`None`: an empty list). Pages are stored in
+/// list order; a failure stops the pass with the pages before it stored.
+pub(crate) async fn each_page<T, R>(
+    account: &Account,
+    mut pages: Pages<'_, T>,
+    first: Option<ListPage<T>>,
+    prefetch: bool,
+    read: impl AsyncFn(ListPage<T>) -> Result<R, InboxError>,
+    write: impl AsyncFn(R) -> Result<bool, InboxError>,
+) -> Result<(), InboxError> {
+    let api = |e| InboxError::api(account, e);
+    let mut next = first;
+    if !prefetch {
+        while let Some(page) = next {
+            if !write(read(page).await?).await? {
+                return Ok(());
+            }
+            next = pages.try_next().await.map_err(api)?;
+        }
+        return Ok(());
+    }
+    let mut unstored: Option<R> = None;
+    while let Some(page) = next {
+        let store_previous = async {
+            match unstored.take() {
+                Some(read) => write(read).await.map(drop),
+                None => Ok(()),
+            }
+        };
+        let (stored, read, fetched) = futures::join!(store_previous, read(page), pages.try_next());
+        stored?;
+        unstored = Some(read?);
+        next = fetched.map_err(api)?;
+    }
+    if let Some(read) = unstored {
+        write(read).await?;
+    }
+    Ok(())
+}
+
+/// Completes the summaries of `threads` (their awaiting time and last activity) from
+/// their stored messages and the page's `messages`, which win. Called while storing,
+/// under the unit lock: what was stored since the page was read (a reply, a push
+/// refresh) counts, so an older read never rolls a thread back. `can_await` says
+/// whether a thread can await the seller at all.
+pub(crate) async fn complete_summaries(
+    ctx: &Ctx<'_>,
+    threads: &mut [Thread],
+    messages: &[Message],
+    can_await: impl Fn(&ThreadId) -> bool,
+) -> Result<(), InboxError> {
+    let ids: Vec<ThreadId> = threads.iter().map(|t| t.id.clone()).collect();
+    let mut history: HashMap<ThreadId, Vec<Message>> = HashMap::new();
+    for message in ctx.store().messages_of(&ids).await? {
+        if !messages
+            .iter()
+            .any(|m| m.id == message.id && m.thread == message.thread)
+        {
+            history
+                .entry(message.thread.clone())
+                .or_default()
+                .push(message);
+        }
+    }
+    for message in messages {
+        history
+            .entry(message.thread.clone())
+            .or_default()
+            .push(message.clone());
+    }
+    for thread in threads {
+        let all = history.remove(&thread.id).unwrap_or_default();
+        thread.awaiting_reply_since = if can_await(&thread.id) {
+            awaiting_reply_since(&all)
+        } else {
+            None
+        };
+        thread.last_activity = thread.last_activity.max(last_activity(&all));
+    }
+    Ok(())
+}
+
+/// When the oldest unanswered buyer message arrived, once `new` (the tail of the
+/// thread's history, possibly overlapping what is stored) is added to a thread that
+/// awaited since `old`.
+pub(crate) fn awaiting_after(old: Option<DateTime<Utc>>, new: &[Message]) -> Option<DateTime<Utc>> {
+    let in_new = awaiting_reply_since(new);
+    if new.iter().any(|m| m.author == AuthorRole::Seller) {
+        in_new
+    } else {
+        match (old, in_new) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The newest message time.
+pub(crate) fn last_activity(messages: &[Message]) -> Option<DateTime<Utc>> {
+    messages.iter().map(|m| m.created_at).max()
+}
+
+/// A thread id of another marketplace handed to a marketplace's module.
+pub(crate) fn not_ours(thread: &ThreadId, marketplace: Marketplace) -> InboxError {
+    InboxError::InvalidInput(format!("{thread} is not a {marketplace} thread"))
+}
+
+/// A vendor value as JSON for [`Message::raw`].
+pub(crate) fn raw(value: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// A time as an item version (RFC 3339, UTC, to the nanosecond).
+pub(crate) fn version_of(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use marketplace_inbox_store::MessageId;
+
+    fn msg(author: AuthorRole, hour: u32) -> Message {
+        Message {
+            id: MessageId::vendor(hour),
+            thread: "lectronz:a:1".parse().unwrap(),
+            author,
+            text: None,
+            attachments: vec![],
+            created_at: at(hour),
+            read_at: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn awaiting_after_keeps_the_old_wait_until_the_seller_answers() {
+        use AuthorRole::*;
+        // Still waiting since 8: a further buyer message does not reset the wait.
+        assert_eq!(awaiting_after(Some(at(8)), &[msg(Buyer, 10)]), Some(at(8)));
+        // The stored last message comes again (inclusive cursors): no change.
+        assert_eq!(awaiting_after(Some(at(8)), &[msg(Buyer, 8)]), Some(at(8)));
+        // Nothing awaited; a buyer writes.
+        assert_eq!(
+            awaiting_after(None, &[msg(Buyer, 9), msg(Buyer, 10)]),
+            Some(at(9))
+        );
+        // The seller answered: only what came after the answer waits.
+        assert_eq!(awaiting_after(Some(at(8)), &[msg(Seller, 9)]), None);
+        assert_eq!(
+            awaiting_after(Some(at(8)), &[msg(Seller, 9), msg(Buyer, 11)]),
+            Some(at(11))
+        );
+        // System and support messages answer nothing.
+        assert_eq!(awaiting_after(Some(at(8)), &[msg(System, 9)]), Some(at(8)));
+    }
+}
