@@ -80,7 +80,8 @@ async fn pass(
     let mut pages = client.list_messages().limit(size).offset(start).by_page();
     let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    let read = async |page: ListPage<types::MessageSummary>| {
+    let checkpoint = &checkpoint;
+    let read = move |page: ListPage<types::MessageSummary>| async move {
         let listed = page.items().len();
         let offset = page.offset() + listed as u64;
         let changed = ctx.changed(page.into_items(), version).await?;
@@ -101,14 +102,17 @@ async fn pass(
             .map_err(|e| ctx.api(e))?;
         Ok((fetched, offset, seen_stored))
     };
-    let write =
-        async |(fetched, offset, seen_stored): (Vec<(types::Message, ItemVersion)>, u64, bool)| {
-            let _unit = ctx.state.unit.lock().await;
-            let page = messages_page(ctx, fetched).await?;
-            let (stream, value) = checkpoint(offset);
-            ctx.apply_in(stream, value, &page).await?;
-            Ok(!(stop_early && seen_stored))
-        };
+    let write = move |(fetched, offset, seen_stored): (
+        Vec<(types::Message, ItemVersion)>,
+        u64,
+        bool,
+    )| async move {
+        let _unit = ctx.state.unit.lock().await;
+        let page = messages_page(ctx, fetched).await?;
+        let (stream, value) = checkpoint(offset);
+        ctx.apply_in(stream, value, &page).await?;
+        Ok(!(stop_early && seen_stored))
+    };
     // A pass that stops early reads no page beyond the one it stops at.
     pass::each_page(&account, pages, first, !stop_early, read, write).await
 }

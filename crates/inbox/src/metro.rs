@@ -77,11 +77,11 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxErro
     let mut pages = list.by_page();
     let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    let read = async |page: ListPage<types::Chat>| {
+    let read = move |page: ListPage<types::Chat>| async move {
         let offset = page.offset() + page.items().len() as u64;
         Ok((read_chats(ctx, client, page.into_items()).await?, offset))
     };
-    let write = async |(read, offset): (Vec<ReadChat>, u64)| {
+    let write = move |(read, offset): (Vec<ReadChat>, u64)| async move {
         let _unit = ctx.state.unit.lock().await;
         let page = chats_page(ctx, read).await?;
         let next = State {

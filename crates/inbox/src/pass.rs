@@ -192,14 +192,22 @@ impl<'a> Ctx<'a> {
 /// without it (a pass that may stop early) nothing is read that is not stored. `first`
 /// is the list's first page, already read (`None`: an empty list). Pages are stored in
 /// list order; a failure stops the pass with the pages before it stored.
-pub(crate) async fn each_page<T, R>(
+///
+/// `read` and `write` are closures returning futures rather than async closures: the
+/// future of an `AsyncFn` borrows the closure for any lifetime, and rustc then cannot
+/// prove the pass `Send`, which would make `Inbox::sync` unspawnable.
+pub(crate) async fn each_page<T, R, Read, Write>(
     account: &Account,
     mut pages: Pages<'_, T>,
     first: Option<ListPage<T>>,
     prefetch: bool,
-    read: impl AsyncFn(ListPage<T>) -> Result<R, InboxError>,
-    write: impl AsyncFn(R) -> Result<bool, InboxError>,
-) -> Result<(), InboxError> {
+    read: impl Fn(ListPage<T>) -> Read,
+    write: impl Fn(R) -> Write,
+) -> Result<(), InboxError>
+where
+    Read: Future<Output = Result<R, InboxError>>,
+    Write: Future<Output = Result<bool, InboxError>>,
+{
     let api = |e| InboxError::api(account, e);
     let mut next = first;
     if !prefetch {

@@ -59,7 +59,7 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxErro
     let mut pages = list.by_page();
     let first = pages.try_next().await.map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    let read = async |page: ListPage<types::Ticket>| {
+    let read = move |page: ListPage<types::Ticket>| async move {
         let next = page.next_token().map(str::to_owned);
         let changed = ctx.changed(page.into_items(), version).await?;
         let read: Vec<ReadTicket> = stream::iter(changed)
@@ -73,7 +73,7 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxErro
             .map_err(|e| ctx.api(e))?;
         Ok((read, next))
     };
-    let write = async |(read, next): (Vec<ReadTicket>, Option<String>)| {
+    let write = move |(read, next): (Vec<ReadTicket>, Option<String>)| async move {
         let _unit = ctx.state.unit.lock().await;
         let offset = ctx.settings().skyhub_offset;
         let mut page = Page::default();

@@ -87,14 +87,14 @@ pub(crate) async fn sync(
     }
     .map_err(|e| ctx.api(e))?;
     let account = ctx.account().clone();
-    let read = async |page: ListPage<types::ChatInfo>| {
+    let read = move |page: ListPage<types::ChatInfo>| async move {
         let next = page.next_token().map(str::to_owned);
         Ok((
             chats_page(ctx, client, business_id, page.into_items()).await?,
             next,
         ))
     };
-    let write = async |(mut page, next): (Page, Option<String>)| {
+    let write = move |(mut page, next): (Page, Option<String>)| async move {
         let _unit = ctx.state.unit.lock().await;
         pass::complete_summaries(ctx, &mut page.threads, &page.messages, |_| true).await?;
         for thread in &mut page.threads {

@@ -202,9 +202,8 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> CliResult {
             .max(1),
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    // Polled in this task rather than spawned: rustc cannot prove the inbox's sync
-    // future `Send` ("not general enough" over the lifetimes it borrows across
-    // awaits), and this task need not be.
+    // Polled in this task beside the server, so that shutdown can stop taking
+    // deliveries first and then wait for the sync in progress.
     let syncing = sync_loop(inbox, interval, log.clone(), metrics, stopped);
     tokio::pin!(syncing);
     tokio::select! {
