@@ -41,10 +41,11 @@ pub(crate) struct DecodeFailure {
 /// Decodes a JSON response body as `T`; see the module docs.
 #[doc(hidden)]
 pub async fn from_response<T: DeserializeOwned, E>(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, GeneratedError<E>> {
     let status = response.status();
-    let headers = response.headers().clone();
+    // Moved out, not copied: reading the body does not need them.
+    let headers = std::mem::take(response.headers_mut());
     let body = response
         .bytes()
         .await
