@@ -63,19 +63,35 @@ pub async fn pre<E>(
     _info: &OperationInfo,
     bounds: &[QueryBound],
 ) -> Result<(), GeneratedError<E>> {
-    for bound in bounds {
-        for (name, value) in request.url().query_pairs() {
-            if name == bound.name {
-                bound
-                    .check(&value)
-                    .map_err(GeneratedError::InvalidRequest)?;
-            }
-        }
-    }
+    check_query_bounds(request.url(), bounds).map_err(GeneratedError::InvalidRequest)?;
     runtime
         .auth()
         .apply(request)
         .map_err(GeneratedError::Custom)
+}
+
+/// Checks every query parameter that has a bound. A query without `%` or `+` is
+/// read as it stands (nothing to decode, nothing allocated); one with them is
+/// decoded first, so an encoded name or value is checked all the same.
+fn check_query_bounds(url: &reqwest::Url, bounds: &[QueryBound]) -> Result<(), String> {
+    let Some(query) = url.query().filter(|_| !bounds.is_empty()) else {
+        return Ok(());
+    };
+    let check = |name: &str, value: &str| {
+        bounds
+            .iter()
+            .filter(|bound| bound.name == name)
+            .try_for_each(|bound| bound.check(value))
+    };
+    if query.contains(['%', '+']) {
+        return url
+            .query_pairs()
+            .try_for_each(|(name, value)| check(&name, &value));
+    }
+    query
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .try_for_each(|(name, value)| check(name, value))
 }
 
 /// The most same-origin redirects one attempt of a read follows.
@@ -346,21 +362,62 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::
     url.set_query(None);
     let mut rebuilt = http::Response::builder()
         .status(response.status())
-        .version(response.version())
+        .version(response.version());
+    // The received extensions are moved over whole; the URL then joins them
+    // (no second map to merge).
+    if let Some(extensions) = rebuilt.extensions_mut() {
+        *extensions = std::mem::take(response.extensions_mut());
+    }
+    let mut rebuilt = rebuilt
         .url(url)
         .body(bytes::Bytes::new())
         .expect("the parts of a received response are valid");
     *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    rebuilt
-        .extensions_mut()
-        .extend(std::mem::take(response.extensions_mut()));
     *rebuilt.body_mut() = response.bytes().await?;
     Ok(reqwest::Response::from(rebuilt))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::QueryBound;
+    use super::{QueryBound, check_query_bounds};
+
+    #[test]
+    fn query_bounds_are_checked_in_plain_and_encoded_queries() {
+        let bounds = [
+            QueryBound {
+                name: "limit",
+                min: Some(1),
+                max: Some(20),
+            },
+            QueryBound {
+                name: "filters[page]",
+                min: Some(0),
+                max: None,
+            },
+        ];
+        let check = |query: &str| {
+            let url = reqwest::Url::parse(&format!("http://127.0.0.1/x?{query}")).unwrap();
+            check_query_bounds(&url, &bounds)
+        };
+        assert_eq!(check("offset=7&limit=20&flag"), Ok(()));
+        assert_eq!(
+            check("offset=7&limit=21"),
+            Err("`limit` must be at most 20; got 21".into())
+        );
+        // Encoded names and values are decoded before the check.
+        assert_eq!(
+            check("filters%5Bpage%5D=%2D1"),
+            Err("`filters[page]` must be at least 0; got -1".into())
+        );
+        assert_eq!(
+            check("q=a+b&limit=0"),
+            Err("`limit` must be at least 1; got 0".into())
+        );
+        assert_eq!(
+            check_query_bounds(&"http://127.0.0.1/x?limit=99".parse().unwrap(), &[]),
+            Ok(())
+        );
+    }
 
     #[test]
     fn query_bounds_name_the_parameter_and_the_limit_crossed() {
