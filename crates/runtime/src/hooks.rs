@@ -306,8 +306,10 @@ async fn attempt(
         if is_retryable_status(response.status()) {
             return Err(Failed::Status(response));
         }
-        // Any failure reading the body is worth another attempt of a read.
-        return read_body(response)
+        // Any failure reading the body is worth another attempt of a read. Boxed:
+        // its future (1.2 KB) would otherwise make every layer above it, the
+        // retries and the span, that much larger to move, for writes too.
+        return Box::pin(read_body(response))
             .await
             .map_err(|error| Failed::Transport(without_query(error)));
     }
