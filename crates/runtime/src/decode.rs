@@ -46,10 +46,17 @@ pub async fn from_response<T: DeserializeOwned, E>(
     let status = response.status();
     // Moved out, not copied: reading the body does not need them.
     let headers = std::mem::take(response.headers_mut());
-    let body = response
-        .bytes()
-        .await
-        .map_err(GeneratedError::ResponseBodyError)?;
+    // A read's body was read inside its attempt (see `hooks::exec`).
+    let body = match response
+        .extensions_mut()
+        .remove::<crate::hooks::BufferedBody>()
+    {
+        Some(buffered) => buffered.0,
+        None => response
+            .bytes()
+            .await
+            .map_err(GeneratedError::ResponseBodyError)?,
+    };
     match decode::<T>(&body) {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),
         Err(reason) => {

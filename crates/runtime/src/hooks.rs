@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use backon::Retryable;
 use progenitor_client::{Error as GeneratedError, OperationInfo};
 use reqwest::header::LOCATION;
-use reqwest::{Method, ResponseBuilderExt, StatusCode};
+use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 
 use crate::Runtime;
@@ -162,9 +162,11 @@ impl Failed {
 ///   the spec's `x-idempotent: true` on a POST that only reads (Yandex Market's
 ///   `getChats`), so it is retried like a GET. A read's attempt includes reading its
 ///   body: a connection that breaks or stalls mid-body is retried like one that broke
-///   before the status, and the response handed on is the buffered body with the
-///   status, headers and URL (without its query) of the real one. A write's body is read afterwards, so
-///   an answer lost mid-body fails with [`crate::Error::is_outcome_unknown`].
+///   before the status. The response handed on is the real one with its body read:
+///   the bytes are in its extensions, where [`crate::decode::from_response`] (every
+///   generated `send()`) takes them from; `bytes()` on it would find nothing. A
+///   write's body is read afterwards, so an answer lost mid-body fails with
+///   [`crate::Error::is_outcome_unknown`].
 /// * **Credentials** are applied to every further attempt and every followed
 ///   redirect just before it is sent (a new METRO `X-Timestamp`/`X-Signature` over
 ///   the URL it goes to), and to the first one again if the client-side limits
@@ -325,8 +327,9 @@ async fn attempt(
             return Err(Failed::Status(response));
         }
         // Any failure reading the body is worth another attempt of a read. Boxed:
-        // its future (1.2 KB) would otherwise make every layer above it, the
-        // retries and the span, that much larger to move, for writes too.
+        // its future (it holds the response) would otherwise make every layer
+        // above it, the retries and the span, that much larger to move, for
+        // writes too.
         return Box::pin(read_body(response))
             .await
             .map_err(|error| Failed::Transport(without_query(error)));
@@ -374,32 +377,76 @@ fn redirect(
     Some(next)
 }
 
-/// Reads the body into memory and hands on a response with the same status,
-/// version, headers, extensions and URL, whose body can no longer fail. The URL
-/// loses its query: the response is only ever shown in errors.
+/// A read's body, read inside its attempt and handed on in the response's
+/// extensions to [`crate::decode::from_response`], which takes it from there.
+#[derive(Clone, Debug)]
+pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
+
+/// Reads the body into memory inside the attempt, so a body that breaks or stalls
+/// fails the attempt. The response itself is handed on (its body now read): the
+/// bytes travel in its extensions as a [`BufferedBody`]. One chunk, the usual case,
+/// is kept as it came; more are joined.
 async fn read_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let mut url = response.url().clone();
-    url.set_query(None);
-    let mut rebuilt = http::Response::builder()
-        .status(response.status())
-        .version(response.version());
-    // The received extensions are moved over whole; the URL then joins them
-    // (no second map to merge).
-    if let Some(extensions) = rebuilt.extensions_mut() {
-        *extensions = std::mem::take(response.extensions_mut());
+    let mut body = bytes::Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
+    while let Some(chunk) = response.chunk().await? {
+        match &mut joined {
+            Some(joined) => joined.extend_from_slice(&chunk),
+            None if body.is_empty() => body = chunk,
+            None => {
+                let mut both = bytes::BytesMut::with_capacity(body.len() + chunk.len());
+                both.extend_from_slice(&body);
+                both.extend_from_slice(&chunk);
+                joined = Some(both);
+            }
+        }
     }
-    let mut rebuilt = rebuilt
-        .url(url)
-        .body(bytes::Bytes::new())
-        .expect("the parts of a received response are valid");
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    *rebuilt.body_mut() = response.bytes().await?;
-    Ok(reqwest::Response::from(rebuilt))
+    let body = joined.map_or(body, bytes::BytesMut::freeze);
+    response.extensions_mut().insert(BufferedBody(body));
+    Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{QueryBound, check_query_bounds};
+    use super::{BufferedBody, QueryBound, check_query_bounds, read_body};
+
+    /// A response whose body arrives in `chunks`.
+    fn response_in(chunks: &[&'static str]) -> reqwest::Response {
+        let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = chunks
+            .iter()
+            .map(|c| Ok(bytes::Bytes::from_static(c.as_bytes())))
+            .collect();
+        let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    #[tokio::test]
+    async fn a_read_body_is_buffered_whole_however_it_arrives() {
+        for chunks in [
+            &[][..],
+            &[r#"{"messages":[]}"#],
+            &[r#"{"messa"#, r#"ges":"#, r#"[]}"#],
+            &["", r#"{"messages""#, r#":[]}"#],
+        ] {
+            let mut response = read_body(response_in(chunks)).await.unwrap();
+            let buffered = response.extensions_mut().remove::<BufferedBody>().unwrap();
+            assert_eq!(buffered.0, chunks.concat(), "{chunks:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_breaks_fails_the_read() {
+        let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+            Ok(bytes::Bytes::from_static(b"{\"messa")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "reset",
+            )),
+        ];
+        let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+        let response = reqwest::Response::from(http::Response::new(body));
+        assert!(read_body(response).await.is_err());
+    }
 
     #[test]
     fn query_bounds_are_checked_in_plain_and_encoded_queries() {
