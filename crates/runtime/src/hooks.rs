@@ -235,9 +235,7 @@ async fn send_with_retries(
         let this_attempt = attempts;
         async move {
             tracing::Span::current().record("attempt", this_attempt);
-            let copy = template
-                .try_clone()
-                .expect("a request with a byte body can be copied");
+            let copy = copy_request(template).expect("a request with a byte body can be copied");
             attempt(
                 http,
                 runtime,
@@ -344,6 +342,20 @@ fn apply_credentials(runtime: &Runtime, request: &mut reqwest::Request) {
     }
 }
 
+/// A copy of `template` to send, `None` for a streamed body. reqwest's `try_clone`
+/// copies the per-request timeout slot too, allocating it even when no timeout is
+/// set (two allocations per call); a request without a body or timeout, every read
+/// the generated code builds, is copied field by field instead.
+fn copy_request(template: &reqwest::Request) -> Option<reqwest::Request> {
+    if template.body().is_some() || template.timeout().is_some() {
+        return template.try_clone();
+    }
+    let mut copy = reqwest::Request::new(template.method().clone(), template.url().clone());
+    *copy.headers_mut() = template.headers().clone();
+    *copy.version_mut() = template.version();
+    Some(copy)
+}
+
 /// The request to send next when `response` is a same-origin redirect of a read
 /// (`template` is the read) within the hop limit.
 fn redirect(
@@ -372,7 +384,7 @@ fn redirect(
     if target.origin() != template.url().origin() {
         return None;
     }
-    let mut next = template.try_clone()?;
+    let mut next = copy_request(template)?;
     *next.url_mut() = target;
     Some(next)
 }
@@ -409,6 +421,39 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::
 #[cfg(test)]
 mod tests {
     use super::{BufferedBody, QueryBound, check_query_bounds, read_body};
+
+    #[test]
+    fn a_copy_keeps_method_url_headers_version_timeout_and_body() {
+        let http = reqwest::Client::new();
+        let get = http
+            .get("http://127.0.0.1:1/x?limit=20")
+            .header("authorization", "Bearer fake")
+            .version(reqwest::Version::HTTP_2)
+            .build()
+            .unwrap();
+        let timed = http
+            .delete("http://127.0.0.1:1/y")
+            .timeout(std::time::Duration::from_secs(3))
+            .build()
+            .unwrap();
+        let post = http
+            .post("http://127.0.0.1:1/z")
+            .body("{}")
+            .build()
+            .unwrap();
+        for template in [get, timed, post] {
+            let copy = super::copy_request(&template).unwrap();
+            assert_eq!(copy.method(), template.method());
+            assert_eq!(copy.url(), template.url());
+            assert_eq!(copy.headers(), template.headers());
+            assert_eq!(copy.version(), template.version());
+            assert_eq!(copy.timeout(), template.timeout());
+            assert_eq!(
+                copy.body().and_then(reqwest::Body::as_bytes),
+                template.body().and_then(reqwest::Body::as_bytes)
+            );
+        }
+    }
 
     /// A response whose body arrives in `chunks`.
     fn response_in(chunks: &[&'static str]) -> reqwest::Response {
