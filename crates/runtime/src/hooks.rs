@@ -156,7 +156,8 @@ impl Failed {
 /// The span (`marketplace.call`) carries the marketplace, operation id, method, URL
 /// path (never the query, which may hold personal data), attempt number, status and
 /// duration. Headers are never recorded, so credentials cannot leak into traces, and
-/// the URL of a transport error in an event or error has no query either.
+/// the URL of a transport error in an event or error has no query either. When no
+/// subscriber enables the span, the call neither enters it nor reads the clock.
 ///
 /// * **Attempts.** See [`RetryPolicy`] for what is retried; `declared_idempotent` is
 ///   the spec's `x-idempotent: true` on a POST that only reads (Yandex Market's
@@ -195,22 +196,33 @@ pub async fn exec(
         duration_ms = tracing::field::Empty,
     );
     let policy = RetryPolicy::current(runtime.retry_policy());
+    let idempotent = declared_idempotent || is_idempotent(request.method());
+    if span.is_disabled() {
+        // No subscriber records this span: nothing to enter, no clock to read.
+        let result = send_with_retries(http, runtime, request, idempotent, &policy, &span).await;
+        log_failure(&result);
+        return result;
+    }
+    let recorded = span.clone();
     async move {
         let started = Instant::now();
-        let idempotent = declared_idempotent || is_idempotent(request.method());
-        let result = send_with_retries(http, runtime, request, idempotent, &policy).await;
-        let span = tracing::Span::current();
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        match &result {
-            Ok(response) => {
-                span.record("status", response.status().as_u16());
-            }
-            Err(error) => tracing::debug!(%error, "request failed"),
+        let result =
+            send_with_retries(http, runtime, request, idempotent, &policy, &recorded).await;
+        recorded.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Ok(response) = &result {
+            recorded.record("status", response.status().as_u16());
         }
+        log_failure(&result);
         result
     }
     .instrument(span)
     .await
+}
+
+fn log_failure(result: &reqwest::Result<reqwest::Response>) {
+    if let Err(error) = result {
+        tracing::debug!(%error, "request failed");
+    }
 }
 
 async fn send_with_retries(
@@ -219,13 +231,14 @@ async fn send_with_retries(
     request: reqwest::Request,
     idempotent: bool,
     policy: &RetryPolicy,
+    span: &tracing::Span,
 ) -> reqwest::Result<reqwest::Response> {
     // A streamed body cannot be copied (nor sent twice): such a request (a multipart
     // upload, always a write) gets exactly one attempt. So does a write without
     // retries: it needs no copy, as its redirects are not followed.
     let replayable = request.body().is_none_or(|body| body.as_bytes().is_some());
     if !replayable || (!idempotent && policy.max_retries_value() == 0) {
-        tracing::Span::current().record("attempt", 1);
+        span.record("attempt", 1);
         return Failed::into_result(attempt(http, runtime, request, None, idempotent, true).await);
     }
     let template = &request;
@@ -234,7 +247,7 @@ async fn send_with_retries(
         attempts += 1;
         let this_attempt = attempts;
         async move {
-            tracing::Span::current().record("attempt", this_attempt);
+            span.record("attempt", this_attempt);
             let copy = copy_request(template).expect("a request with a byte body can be copied");
             attempt(
                 http,
