@@ -1,12 +1,12 @@
 //! The hand-written baseline: what a careful developer writes with plain `reqwest`
 //! and `serde_json` for the same requests, without the SDK.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -19,12 +19,24 @@ pub struct MessageList {
     pub messages: Vec<MessageSummary>,
 }
 
-/// Lectronz message summary, by hand (`type` kept as text, for forward compatibility).
+/// Lectronz message type, by hand: unknown values decode as `Other` (forward
+/// compatible without allocating, as the SDK's tolerant enums do for known values).
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    CustomerOrderMessage,
+    SellerOrderMessage,
+    RefundOrderMessage,
+    #[serde(other)]
+    Other,
+}
+
+/// Lectronz message summary, by hand.
 #[derive(Debug, Deserialize)]
 pub struct MessageSummary {
     pub id: i64,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: MessageType,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -35,7 +47,7 @@ pub struct Message {
     pub id: i64,
     pub content: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: MessageType,
     pub subject: Subject,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -43,13 +55,29 @@ pub struct Message {
 }
 
 /// Lectronz message subject, by hand.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct Subject {
     pub id: i64,
     #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
+    pub kind: SubjectType,
+    pub link: String,
+}
+
+/// Lectronz subject type, by hand.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    Order,
+    #[serde(other)]
+    Other,
+}
+
+/// The subject of a new Lectronz message, by hand.
+#[derive(Debug, Serialize)]
+pub struct SubjectRef {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: SubjectType,
 }
 
 /// A new Lectronz message, by hand.
@@ -57,24 +85,50 @@ pub struct Subject {
 pub struct NewMessage<'a> {
     pub content: &'a str,
     #[serde(rename = "type")]
-    pub kind: &'a str,
-    pub subject: Subject,
+    pub kind: MessageType,
+    pub subject: SubjectRef,
 }
 
-/// Lectronz by hand: bearer header, JSON in and out, status check.
+/// The headers every request of a hand-written client carries, built once into
+/// the reqwest client (`default_headers`), with the SDK's timeouts and user agent:
+/// the same work on the wire as the SDK (whose defaults are 30 s and 10 s).
+fn http_client(headers: HeaderMap) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(USER_AGENT)
+        .default_headers(headers)
+        .build()
+        .expect("reqwest client")
+}
+
+/// The same `User-Agent` length as the SDK's.
+const USER_AGENT: &str = concat!("marketplace-sdk/", env!("CARGO_PKG_VERSION"));
+
+/// Lectronz by hand: bearer header and `Accept` built once, JSON in and out,
+/// status check.
 pub struct Lectronz {
-    pub http: reqwest::Client,
-    pub base_url: String,
-    pub bearer: String,
+    http: reqwest::Client,
+    messages_url: String,
 }
 
 impl Lectronz {
+    pub fn new(base_url: &str, api_key: &str) -> Lectronz {
+        let mut bearer = HeaderValue::from_str(&format!("Bearer {api_key}")).expect("header");
+        bearer.set_sensitive(true);
+        let headers = HeaderMap::from_iter([
+            (AUTHORIZATION, bearer),
+            (ACCEPT, HeaderValue::from_static("application/json")),
+        ]);
+        Lectronz {
+            http: http_client(headers),
+            messages_url: format!("{base_url}/api/v1/messages"),
+        }
+    }
+
     pub async fn list_messages(&self, limit: u64) -> reqwest::Result<MessageList> {
         self.http
-            .get(format!("{}/api/v1/messages", self.base_url))
-            .query(&[("limit", limit)])
-            .header(AUTHORIZATION, &self.bearer)
-            .header(ACCEPT, "application/json")
+            .get(format!("{}?limit={limit}", self.messages_url))
             .send()
             .await?
             .error_for_status()?
@@ -84,9 +138,7 @@ impl Lectronz {
 
     pub async fn create_message(&self, message: &NewMessage<'_>) -> reqwest::Result<Message> {
         self.http
-            .post(format!("{}/api/v1/messages", self.base_url))
-            .header(AUTHORIZATION, &self.bearer)
-            .header(ACCEPT, "application/json")
+            .post(&self.messages_url)
             .json(message)
             .send()
             .await?
@@ -96,10 +148,20 @@ impl Lectronz {
     }
 }
 
+/// METRO Markets envelope status, by hand.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetroStatus {
+    Success,
+    Error,
+    #[serde(other)]
+    Other,
+}
+
 /// METRO Markets chat list envelope, by hand.
 #[derive(Debug, Deserialize)]
 pub struct MetroChatList {
-    pub status: String,
+    pub status: MetroStatus,
     pub message: String,
     pub data: Vec<MetroChat>,
     pub metadata: MetroPagination,
@@ -113,14 +175,24 @@ pub struct MetroPagination {
     pub limit: i64,
 }
 
-/// A METRO Markets chat, by hand (`status` kept as text, for forward compatibility).
+/// METRO Markets chat status, by hand.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MetroChatStatus {
+    Draft,
+    WaitingForBuyer,
+    #[serde(other)]
+    Other,
+}
+
+/// A METRO Markets chat, by hand.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetroChat {
     pub id: String,
     pub subject: String,
     pub custom_subject: Option<String>,
-    pub status: String,
+    pub status: MetroChatStatus,
     pub last_message_at: Option<DateTime<Utc>>,
     pub is_seen: bool,
     pub created_at: DateTime<Utc>,
@@ -162,13 +234,26 @@ pub struct MetroOrder {
     pub sales_channel: String,
 }
 
+/// The media type of a METRO Markets attachment, by hand.
+#[derive(Debug, Deserialize, Serialize)]
+pub enum MetroFileType {
+    #[serde(rename = "application/pdf")]
+    Pdf,
+    #[serde(rename = "image/png")]
+    Png,
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(other)]
+    Other,
+}
+
 /// A METRO Markets attachment reference, by hand.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetroAttachment {
     pub file_id: String,
     pub file_name: String,
-    pub file_type: String,
+    pub file_type: MetroFileType,
 }
 
 /// A new METRO Markets message, by hand.
@@ -181,9 +266,19 @@ pub struct MetroNewMessage<'a> {
 /// METRO Markets single-message envelope, by hand (`metadata` is `[]`: ignored).
 #[derive(Debug, Deserialize)]
 pub struct MetroMessageEnvelope {
-    pub status: String,
+    pub status: MetroStatus,
     pub message: String,
     pub data: MetroMessage,
+}
+
+/// Who sent a METRO Markets message, by hand.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MetroSender {
+    Buyer,
+    Seller,
+    #[serde(other)]
+    Other,
 }
 
 /// A METRO Markets message, by hand.
@@ -193,7 +288,7 @@ pub struct MetroMessage {
     pub id: String,
     pub chat_id: String,
     pub sender_id: String,
-    pub sender_user_type: String,
+    pub sender_user_type: MetroSender,
     pub content: String,
     pub attachments: Vec<MetroAttachment>,
     pub seen_at: Option<DateTime<Utc>>,
@@ -201,21 +296,37 @@ pub struct MetroMessage {
 }
 
 /// METRO Markets Message Center by hand: each request signed with HMAC-SHA256 over
-/// `METHOD\nFULL_URL\nBODY\nTIMESTAMP`, hex-encoded, as METRO's sample does.
+/// `METHOD\nFULL_URL\nBODY\nTIMESTAMP`, hex-encoded, as METRO's sample does. The
+/// HMAC is keyed once (each request clones the keyed state); `Accept` and
+/// `X-Client-Id` are built once, into the reqwest client.
 pub struct Metro {
-    pub http: reqwest::Client,
-    pub base_url: String,
-    pub client_id: String,
-    pub client_secret: Vec<u8>,
+    http: reqwest::Client,
+    base_url: String,
+    keyed: Hmac<Sha256>,
 }
 
 impl Metro {
+    pub fn new(base_url: &str, client_id: &str, client_secret: &str) -> Metro {
+        let headers = HeaderMap::from_iter([
+            (ACCEPT, HeaderValue::from_static("application/json")),
+            (
+                HeaderName::from_static("x-client-id"),
+                HeaderValue::from_str(client_id).expect("header"),
+            ),
+        ]);
+        Metro {
+            http: http_client(headers),
+            base_url: base_url.to_owned(),
+            keyed: Hmac::new_from_slice(client_secret.as_bytes()).expect("any key length"),
+        }
+    }
+
     fn signed(&self, method: Method, url: String, body: Vec<u8>) -> reqwest::RequestBuilder {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
             .to_string();
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.client_secret).expect("any key length");
+        let mut mac = self.keyed.clone();
         for (i, part) in [
             method.as_str().as_bytes(),
             url.as_bytes(),
@@ -230,13 +341,16 @@ impl Metro {
             }
             mac.update(part);
         }
-        let signature = hex::encode(mac.finalize().into_bytes());
+        let mut signature =
+            HeaderValue::try_from(hex::encode(mac.finalize().into_bytes())).expect("hex");
+        signature.set_sensitive(true);
         let request = self
             .http
             .request(method, url)
-            .header(ACCEPT, "application/json")
-            .header("x-client-id", &self.client_id)
-            .header("x-timestamp", timestamp)
+            .header(
+                "x-timestamp",
+                HeaderValue::try_from(timestamp).expect("digits"),
+            )
             .header("x-signature", signature);
         if body.is_empty() {
             request

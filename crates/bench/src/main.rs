@@ -1,32 +1,40 @@
 //! `marketplace-bench`: the SDK's cost against hand-written `reqwest` code, measured
-//! side by side in one run on loopback. Run it with `cargo xtask bench`, which
-//! builds it in release mode and writes `BENCHMARKS.md`.
+//! side by side on loopback. Run it with `cargo xtask bench`, which builds it in
+//! release mode and writes `BENCHMARKS.md`.
 //!
 //! ```text
-//! marketplace-bench all            every benchmark; Markdown report on stdout
-//! marketplace-bench paging <N>     (used by `all`) sync N items, print wall time and peak RSS
-//! marketplace-bench signing        the METRO signing table alone
-//! marketplace-bench mock           the mock marketplace's rows alone (needs MARKETPLACE_MOCK_BIN)
-//! marketplace-bench inbox          the inbox sync rows alone (needs MARKETPLACE_MOCK_BIN;
-//!                                  INBOX_BENCH_THREADS sets the large world's size)
-//! marketplace-bench inbox-sync <N> (used by `inbox`) first and incremental sync of N threads
-//!                                  per marketplace; JSON with wall time and peak RSS
-//! marketplace-bench calls <sdk|hand> <get|post> <N> [<callers>]
-//!                                  N Lectronz calls from concurrent callers, for profilers
+//! marketplace-bench all [--instructions]   every benchmark; Markdown report on stdout
+//!                                          (--instructions: the callgrind counts too)
+//! marketplace-bench instructions           the instruction-count section alone
+//! marketplace-bench wall                   the paired wall-clock section alone
+//! marketplace-bench signing                the METRO signing timings alone
+//! marketplace-bench mock                   the mock marketplace's rows alone (needs MARKETPLACE_MOCK_BIN)
+//! marketplace-bench inbox                  the inbox sync rows alone (needs MARKETPLACE_MOCK_BIN;
+//!                                          INBOX_BENCH_THREADS sets the large world's size)
+//! marketplace-bench inbox-sync <N>         (used by `inbox`) first and incremental sync of N threads
+//!                                          per marketplace; JSON with wall time and peak RSS
+//! marketplace-bench paging <N>             (used by `all`) sync N items, print wall time and peak RSS
+//! marketplace-bench serve                  (used by the above) the canned server; prints its address
+//! marketplace-bench client <scenario> <sdk|hand> <N> <base-url>
+//!                                          N sequential calls, one thread (what callgrind counts);
+//!                                          scenarios: lectronz-get, lectronz-post, metro-get, metro-post
+//! marketplace-bench sign <sdk|hmac> <N>    N METRO signatures (what callgrind counts)
+//! marketplace-bench wall-run <base-url>    (used by `wall`) one wall-clock run
 //! ```
 
 // Baseline fields are decoded, not read: decoding is the cost being measured.
 #[allow(dead_code)]
 mod baseline;
+mod calls;
 mod inbox;
+mod instructions;
 mod metro;
 mod mock;
 mod server;
+mod wall;
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::future::Future;
-use std::num::NonZeroU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,57 +43,77 @@ use futures::TryStreamExt;
 use marketplace_lectronz::{Client as Lectronz, types};
 use serde_json::json;
 
-/// Requests per latency sample set (interleaved generated/baseline).
-const LATENCY_SAMPLES: usize = 5000;
-/// Concurrent callers in the throughput run.
-const CONCURRENCY: usize = 16;
-/// Requests per throughput round.
-const THROUGHPUT_REQUESTS: usize = 12_000;
-/// Alternating throughput rounds per side.
-const THROUGHPUT_ROUNDS: usize = 7;
+use calls::{Scenario, Side};
+use instructions::Signing;
+
+/// The Lectronz API key both sides send.
+const LECTRONZ_KEY: &str = "fake-bench-key";
+
+const USAGE: &str = "usage: marketplace-bench all [--instructions] | instructions | wall | signing | mock | inbox | inbox-sync <threads> | paging <items> | serve | client <scenario> <sdk|hand> <n> <base-url> | sign <sdk|hmac> <n> | wall-run <base-url>";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio");
-    match args.first().map(String::as_str) {
-        Some("all") => print!("{}", runtime.block_on(all())),
-        // For profilers (callgrind, perf): N sequential calls of one kind.
-        Some("calls") => {
-            let sdk = args.get(1).is_some_and(|a| a == "sdk");
-            let post = args.get(2).is_some_and(|a| a == "post");
-            let n = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1000);
-            let concurrency = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(1);
-            runtime.block_on(calls(sdk, post, n, concurrency));
-        }
-        Some("signing") => print!("{}", metro::signing()),
-        Some("mock") => print!("{}", runtime.block_on(mock::report())),
-        Some("inbox") => print!("{}", runtime.block_on(inbox::report())),
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    let count = |i: usize| arg(i).and_then(|n| n.parse::<u64>().ok());
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("tokio")
+    };
+    // Each command returns what it prints on stdout.
+    let result = match arg(0) {
+        Some("all") => all(arg(1) == Some("--instructions")),
+        Some("instructions") => instructions::report(),
+        Some("wall") => wall::report(),
+        Some("signing") => Ok(metro::signing()),
+        Some("mock") => Ok(runtime().block_on(mock::report())),
+        Some("inbox") => Ok(runtime().block_on(inbox::report())),
         // The large inbox sync, in its own process (its peak RSS is the sync's).
-        Some("inbox-sync") => {
-            let threads = args
-                .get(1)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(inbox::LARGE_THREADS);
-            match runtime.block_on(inbox::large(threads)) {
-                Ok(json) => println!("{json}"),
-                Err(e) => {
-                    eprintln!("inbox-sync: {e}");
-                    std::process::exit(1);
-                }
-            }
-        }
+        Some("inbox-sync") => runtime()
+            .block_on(inbox::large(
+                count(1).map_or(inbox::LARGE_THREADS, |n| n as usize),
+            ))
+            .map(|json| format!("{json}\n"))
+            .map_err(|e| format!("inbox-sync: {e}")),
         Some("paging") => {
-            let items = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-            let (wall, rss_kb) = runtime.block_on(paging(items));
-            println!("{items} {} {rss_kb}", wall.as_millis());
+            let items = count(1).unwrap_or(100_000) as usize;
+            let (wall, rss_kb) = runtime().block_on(paging(items));
+            Ok(format!("{items} {} {rss_kb}\n", wall.as_millis()))
         }
-        _ => {
-            eprintln!(
-                "usage: marketplace-bench all | signing | mock | inbox | inbox-sync <threads> | paging <items> | calls <sdk|hand> <get|post> <n> [<callers>]"
-            );
+        Some("serve") => {
+            runtime().block_on(server::serve_until_stdin_closes());
+            Ok(String::new())
+        }
+        Some("client") => match (
+            arg(1).and_then(Scenario::parse),
+            arg(2).and_then(Side::parse),
+            count(3),
+            arg(4),
+        ) {
+            (Some(scenario), Some(side), Some(n), Some(base_url)) => {
+                instructions::client(scenario, side, n, base_url);
+                Ok(String::new())
+            }
+            _ => Err(USAGE.to_owned()),
+        },
+        Some("sign") => match (arg(1).and_then(Signing::parse), count(2)) {
+            (Some(what), Some(n)) => {
+                instructions::sign(what, n);
+                Ok(String::new())
+            }
+            _ => Err(USAGE.to_owned()),
+        },
+        Some("wall-run") => match arg(1) {
+            Some(base_url) => Ok(runtime().block_on(wall::run(base_url))),
+            None => Err(USAGE.to_owned()),
+        },
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(output) => print!("{output}"),
+        Err(error) => {
+            eprintln!("marketplace-bench: {error}");
             std::process::exit(2);
         }
     }
@@ -115,37 +143,19 @@ fn list_json(count: usize, offset: usize, total: usize) -> Bytes {
 /// The SDK client as applications get it: default retry policy (retries are
 /// possible, so each call keeps a copy of its request), no client-side limits.
 fn generated(base_url: &str) -> Lectronz {
-    Lectronz::builder("fake-bench-key")
+    Lectronz::builder(LECTRONZ_KEY)
         .base_url(base_url)
         .build()
         .expect("client")
 }
 
-/// A careful hand-written client sets the same timeouts the SDK defaults to.
-fn baseline_http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .expect("reqwest client")
-}
-
-fn baseline_client(base_url: &str) -> baseline::Lectronz {
-    baseline::Lectronz {
-        http: baseline_http(),
-        base_url: base_url.to_owned(),
-        bearer: "Bearer fake-bench-key".into(),
-    }
-}
-
 fn baseline_message() -> baseline::NewMessage<'static> {
     baseline::NewMessage {
         content: "Your order ships tomorrow.",
-        kind: "seller_order_message",
-        subject: baseline::Subject {
+        kind: baseline::MessageType::SellerOrderMessage,
+        subject: baseline::SubjectRef {
             id: 12345,
-            kind: "order".into(),
-            link: None,
+            kind: baseline::SubjectType::Order,
         },
     }
 }
@@ -175,205 +185,25 @@ fn lectronz_routes() -> HashMap<(&'static str, &'static str), (u16, Bytes)> {
     ])
 }
 
-async fn all() -> String {
-    let mut routes = lectronz_routes();
-    routes.extend(metro::routes());
-    let addr = server::serve(server::canned(routes)).await;
-    let base_url = format!("http://{addr}");
-    let sdk = Arc::new(generated(&base_url));
-    let hand = Arc::new(baseline_client(&base_url));
-
+/// Every section, in the order of BENCHMARKS.md.
+fn all(instruction_counts: bool) -> Result<String, String> {
     let mut report = String::new();
-    let _ = writeln!(
-        report,
-        "## Per-call overhead (generated client vs hand-written reqwest + serde_json)\n"
-    );
-    let _ = writeln!(
-        report,
-        "Loopback hyper server with canned bodies; latency over {LATENCY_SAMPLES} interleaved calls each, \
-         throughput with {CONCURRENCY} concurrent callers × {THROUGHPUT_REQUESTS} requests \
-         (median of {THROUGHPUT_ROUNDS} alternating rounds each).\n"
-    );
-    let _ = writeln!(
-        report,
-        "| call | median (SDK / hand) | p99 (SDK / hand) | latency ratio | req/s (SDK / hand) | throughput ratio |"
-    );
-    let _ = writeln!(report, "|---|---|---|---|---|---|");
-
-    let (s, h) = (sdk.clone(), hand.clone());
-    let row = compare(
-        "Lectronz GET list_messages (bearer)",
-        move || {
-            let s = s.clone();
-            async move {
-                s.list_messages()
-                    .limit(NonZeroU64::new(20).expect("nonzero"))
-                    .send()
-                    .await
-                    .expect("sdk call");
-            }
-        },
-        move || {
-            let h = h.clone();
-            async move {
-                h.list_messages(20).await.expect("baseline call");
-            }
-        },
-    )
-    .await;
-    report.push_str(&row);
-
-    let (s, h) = (sdk.clone(), hand.clone());
-    let row = compare(
-        "Lectronz POST create_message (bearer)",
-        move || {
-            let s = s.clone();
-            async move {
-                s.create_message()
-                    .body(new_message())
-                    .send()
-                    .await
-                    .expect("sdk call");
-            }
-        },
-        move || {
-            let h = h.clone();
-            async move {
-                let message = baseline::NewMessage {
-                    content: "Your order ships tomorrow.",
-                    kind: "seller_order_message",
-                    subject: baseline::Subject {
-                        id: 12345,
-                        kind: "order".into(),
-                        link: None,
-                    },
-                };
-                h.create_message(&message).await.expect("baseline call");
-            }
-        },
-    )
-    .await;
-    report.push_str(&row);
-    report.push_str(&metro::rows(&format!("http://{addr}")).await);
-
+    if instruction_counts {
+        report.push_str(&instructions::report()?);
+        report.push('\n');
+    }
+    report.push_str(&wall::report()?);
+    eprintln!("signing, decoding, paging…");
     report.push_str(&metro::signing());
     report.push_str(&decoding());
     report.push_str(&paging_report());
-    report.push_str(&mock::report().await);
-    report.push_str(&inbox::report().await);
-    report
-}
-
-/// N calls of one kind from `concurrency` callers, for running under a profiler.
-async fn calls(sdk: bool, post: bool, n: usize, concurrency: usize) {
-    let addr = server::serve(server::canned(lectronz_routes())).await;
-    let base_url = format!("http://{addr}");
-    let client = Arc::new(generated(&base_url));
-    let hand = Arc::new(baseline_client(&base_url));
-    let callers: Vec<_> = (0..concurrency.max(1))
-        .map(|_| {
-            let (client, hand) = (client.clone(), hand.clone());
-            tokio::spawn(async move {
-                for _ in 0..n / concurrency.max(1) {
-                    match (sdk, post) {
-                        (true, false) => drop(
-                            client
-                                .list_messages()
-                                .limit(NonZeroU64::new(20).expect("nonzero"))
-                                .send()
-                                .await
-                                .expect("sdk"),
-                        ),
-                        (true, true) => drop(
-                            client
-                                .create_message()
-                                .body(new_message())
-                                .send()
-                                .await
-                                .expect("sdk"),
-                        ),
-                        (false, false) => drop(hand.list_messages(20).await.expect("hand")),
-                        (false, true) => drop(
-                            hand.create_message(&baseline_message())
-                                .await
-                                .expect("hand"),
-                        ),
-                    }
-                }
-            })
-        })
-        .collect();
-    for caller in callers {
-        caller.await.expect("caller");
-    }
-}
-
-/// Latency (interleaved) and throughput of the SDK call `a` vs the baseline `b`.
-async fn compare<A, AF, B, BF>(name: &str, a: A, b: B) -> String
-where
-    A: Fn() -> AF + Clone + Send + Sync + 'static,
-    AF: Future<Output = ()> + Send,
-    B: Fn() -> BF + Clone + Send + Sync + 'static,
-    BF: Future<Output = ()> + Send,
-{
-    for _ in 0..300 {
-        a().await;
-        b().await;
-    }
-    let (mut sdk, mut hand) = (
-        Vec::with_capacity(LATENCY_SAMPLES),
-        Vec::with_capacity(LATENCY_SAMPLES),
-    );
-    for _ in 0..LATENCY_SAMPLES {
-        let t = Instant::now();
-        a().await;
-        sdk.push(t.elapsed());
-        let t = Instant::now();
-        b().await;
-        hand.push(t.elapsed());
-    }
-    let (sdk_median, sdk_p99) = percentiles(&mut sdk);
-    let (hand_median, hand_p99) = percentiles(&mut hand);
-    // Alternating rounds, median of each side: robust to a noisy neighbour.
-    let (mut sdk_rounds, mut hand_rounds) = (Vec::new(), Vec::new());
-    for _ in 0..THROUGHPUT_ROUNDS {
-        hand_rounds.push(throughput(b.clone()).await);
-        sdk_rounds.push(throughput(a.clone()).await);
-    }
-    let (sdk_rps, hand_rps) = (median(&mut sdk_rounds), median(&mut hand_rounds));
-    format!(
-        "| {name} | {} / {} | {} / {} | {:.3}× | {:.0} / {:.0} | {:.3}× |\n",
-        micros(sdk_median),
-        micros(hand_median),
-        micros(sdk_p99),
-        micros(hand_p99),
-        sdk_median.as_secs_f64() / hand_median.as_secs_f64(),
-        sdk_rps,
-        hand_rps,
-        sdk_rps / hand_rps,
-    )
-}
-
-async fn throughput<F, Fut>(call: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let call = call.clone();
-            tokio::spawn(async move {
-                for _ in 0..THROUGHPUT_REQUESTS / CONCURRENCY {
-                    call().await;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.expect("worker");
-    }
-    THROUGHPUT_REQUESTS as f64 / started.elapsed().as_secs_f64()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    report.push_str(&runtime.block_on(mock::report()));
+    report.push_str(&runtime.block_on(inbox::report()));
+    Ok(report)
 }
 
 fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
@@ -511,7 +341,7 @@ async fn paging(items: usize) -> (Duration, u64) {
 }
 
 /// `VmHWM` of this process (Linux), in KiB.
-pub(crate) fn peak_rss_kb() -> u64 {
+fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

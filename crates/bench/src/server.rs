@@ -1,10 +1,14 @@
 //! A minimal hyper server on loopback: canned bodies per route, so the server is
 //! never the bottleneck (wiremock matches every request against every mock; this
-//! answers from a map).
+//! answers from a map). The per-call benchmarks run it in a process of its own
+//! ([`ServerProcess`]), so the server's work is neither counted with the client's
+//! instructions nor scheduled on the client's runtime.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -61,4 +65,61 @@ pub async fn serve(handler: Handler) -> SocketAddr {
         }
     });
     addr
+}
+
+/// `marketplace-bench serve`: serves the canned Lectronz and METRO routes, prints the
+/// address on stdout and returns when stdin closes (its parent ended or dropped it).
+pub async fn serve_until_stdin_closes() {
+    let mut routes = crate::lectronz_routes();
+    routes.extend(crate::metro::routes());
+    let addr = serve(canned(routes)).await;
+    println!("{addr}");
+    tokio::task::spawn_blocking(|| {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    })
+    .await
+    .expect("stdin reader");
+}
+
+/// The canned server as a child process (this binary, `serve`); ended on drop.
+pub struct ServerProcess {
+    child: Child,
+    /// Held so the child's stdin stays open until drop.
+    _stdin: ChildStdin,
+    pub base_url: String,
+}
+
+impl ServerProcess {
+    pub fn start() -> Result<ServerProcess, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = Command::new(exe)
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start the server process: {e}"))?;
+        let stdin = child.stdin.take().ok_or("no stdin")?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let addr: SocketAddr = line
+            .trim()
+            .parse()
+            .map_err(|_| format!("the server process printed {line:?}, not its address"))?;
+        Ok(ServerProcess {
+            child,
+            _stdin: stdin,
+            base_url: format!("http://{addr}"),
+        })
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -420,11 +420,24 @@ fn add_json_schema(file: &mut syn::File, enums: &[TolerantEnum]) {
 
 /// House edits of progenitor's output: routes every `ResponseValue::from_response(..)`
 /// through `marketplace_runtime::decode::from_response` (which reports the JSON path
-/// and keeps the status when a body does not decode), makes any 2xx a success and
-/// drops the `api-version` header.
+/// and keeps the status when a body does not decode), makes any 2xx a success,
+/// drops the `api-version` header, and builds each request's URL and header map
+/// without per-call work that buys nothing.
 struct HouseEdits;
 
 impl syn::visit_mut::VisitMut for HouseEdits {
+    /// progenitor builds every request URL with `format!("{}/path/{}", client.baseurl,
+    /// encode_path(..))` and starts an empty `HeaderMap::with_capacity(n)`: the URL is
+    /// joined instead (`marketplace_runtime::hooks::join_url`, one exact allocation,
+    /// no formatting machinery) and the map starts unallocated (it allocates only if
+    /// a header parameter is set). About 1.5 k instructions per call.
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let Some(edited) = url_joined(expr).or_else(|| header_map_unallocated(expr)) {
+            *expr = edited;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+
     /// progenitor adds `api-version: <info.version>` to every request. No marketplace
     /// defines that header, so the statement is dropped: nothing to send, nothing to
     /// strip again in the hooks.
@@ -458,6 +471,73 @@ impl syn::visit_mut::VisitMut for HouseEdits {
         }
         syn::visit_mut::visit_expr_path_mut(self, expr);
     }
+}
+
+/// `format!("{}/a/{}/b", client.baseurl, x)` as `join_url(&["…", "/a/", "…", "/b"])`,
+/// for a template of plain `{}` placeholders that starts with the base URL; any
+/// other `format!` is left alone.
+fn url_joined(expr: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Macro(call) = expr else {
+        return None;
+    };
+    if !call.mac.path.is_ident("format") {
+        return None;
+    }
+    let args = call
+        .mac
+        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.into_iter();
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(template),
+        ..
+    }) = args.next()?
+    else {
+        return None;
+    };
+    let args: Vec<syn::Expr> = args.collect();
+    let base = args
+        .first()
+        .map(|a| quote::ToTokens::to_token_stream(a).to_string());
+    let template = template.value();
+    let pieces: Vec<&str> = template.split("{}").collect();
+    if base.as_deref() != Some("client . baseurl")
+        || !template.starts_with("{}")
+        || pieces.len() != args.len() + 1
+        || pieces.iter().any(|piece| piece.contains(['{', '}']))
+    {
+        return None;
+    }
+    let mut parts: Vec<proc_macro2::TokenStream> = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if !piece.is_empty() {
+            parts.push(quote!(#piece));
+        }
+        if let Some(arg) = args.get(i) {
+            parts.push(quote!(::std::convert::AsRef::<str>::as_ref(&#arg)));
+        }
+    }
+    Some(syn::parse_quote!(::marketplace_runtime::hooks::join_url(&[#(#parts),*])))
+}
+
+/// `HeaderMap::with_capacity(n)` as `HeaderMap::new()`, which allocates nothing
+/// until a header is inserted.
+fn header_map_unallocated(expr: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Call(call) = expr else {
+        return None;
+    };
+    let syn::Expr::Path(path) = &*call.func else {
+        return None;
+    };
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    names
+        .ends_with(&["HeaderMap".to_owned(), "with_capacity".to_owned()])
+        .then(|| syn::parse_quote!(::reqwest::header::HeaderMap::new()))
 }
 
 /// Makes a builder's public `send()` return `marketplace_runtime::Error`:
@@ -561,6 +641,50 @@ fn any_2xx_is_success(expr: &mut syn::ExprMatch) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn edited(expr: syn::Expr) -> String {
+        let mut expr = expr;
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut HouseEdits, &mut expr);
+        quote::ToTokens::to_token_stream(&expr).to_string()
+    }
+
+    #[test]
+    fn request_urls_are_joined_and_other_formats_left_alone() {
+        assert_eq!(
+            edited(syn::parse_quote!(format!(
+                "{}/openapi/v1/chats/{}/messages",
+                client.baseurl,
+                encode_path(&chat_id.to_string()),
+            ))),
+            quote!(::marketplace_runtime::hooks::join_url(&[
+                ::std::convert::AsRef::<str>::as_ref(&client.baseurl),
+                "/openapi/v1/chats/",
+                ::std::convert::AsRef::<str>::as_ref(&encode_path(&chat_id.to_string())),
+                "/messages"
+            ]))
+            .to_string()
+        );
+        for untouched in [
+            quote!(format!("error converting supplied value for id: {e}")),
+            quote!(format!("{}/x/{:?}", client.baseurl, id)),
+            quote!(format!("{}/x/{{y}}", client.baseurl)),
+            quote!(format!("{}/x", other.baseurl)),
+            quote!(format!("{}/x/{}", client.baseurl)),
+        ] {
+            let expr: syn::Expr = syn::parse2(untouched.clone()).unwrap();
+            assert_eq!(edited(expr), untouched.to_string());
+        }
+    }
+
+    #[test]
+    fn the_header_map_starts_unallocated() {
+        assert_eq!(
+            edited(syn::parse_quote!(
+                ::reqwest::header::HeaderMap::with_capacity(1usize)
+            )),
+            quote!(::reqwest::header::HeaderMap::new()).to_string()
+        );
+    }
 
     #[test]
     fn integer_query_ranges_become_bounds_exclusive_ones_made_inclusive() {

@@ -231,3 +231,62 @@ async fn no_query_string_appears_in_traces_or_errors() {
         );
     }
 }
+
+/// The call span records what it says it records (marketplace, operation, attempt,
+/// status, duration) when a subscriber listens, and the query stays out of it; the
+/// runtime skips the span's work only when it is disabled, which this checks is not
+/// the case here.
+#[tokio::test]
+async fn the_call_span_records_the_attempt_status_and_duration() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/messages"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+            {"limit": 20, "offset": 0, "total_count": 0, "messages": []}
+        )))
+        .mount(&server)
+        .await;
+    let client = marketplace_sdk::lectronz::Client::builder("fake-span-key")
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy::default().backoff(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(2),
+        ))
+        .build()
+        .unwrap();
+    client.list_messages().limit(20u64).send().await.unwrap();
+
+    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let closed = traces
+        .lines()
+        .find(|line| line.contains("marketplace.call") && line.contains("close"))
+        .unwrap_or_else(|| panic!("no closed call span in:\n{traces}"));
+    for field in [
+        "marketplace=\"lectronz\"",
+        "operation=\"list_messages\"",
+        "attempt=2",
+        "status=200",
+        "duration_ms=",
+    ] {
+        assert!(closed.contains(field), "{field} missing in {closed}");
+    }
+    assert!(!traces.contains("limit=20"), "the query leaked:\n{traces}");
+}

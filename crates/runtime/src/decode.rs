@@ -56,15 +56,23 @@ pub(crate) struct CallInfo {
 
 #[doc(hidden)]
 pub async fn from_response<T: DeserializeOwned, E>(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, GeneratedError<E>> {
     let status = response.status();
-    let headers = response.headers().clone();
+    // Moved out, not copied: reading the body does not need them.
+    let headers = std::mem::take(response.headers_mut());
     let response_call = response.extensions().get::<CallInfo>().copied();
-    let body = response
-        .bytes()
-        .await
-        .map_err(GeneratedError::ResponseBodyError)?;
+    // A read's body was read inside its attempt (see `hooks::exec`).
+    let body = match response
+        .extensions_mut()
+        .remove::<crate::hooks::BufferedBody>()
+    {
+        Some(buffered) => buffered.0,
+        None => response
+            .bytes()
+            .await
+            .map_err(GeneratedError::ResponseBodyError)?,
+    };
     let decoded = match response_call {
         Some(call) => tracing::info_span!(
             "marketplace.decode",

@@ -10,12 +10,30 @@ use std::time::{Instant, SystemTime};
 use backon::Retryable;
 use progenitor_client::{Error as GeneratedError, OperationInfo};
 use reqwest::header::LOCATION;
-use reqwest::{Method, ResponseBuilderExt, StatusCode};
+use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 
 use crate::Runtime;
 use crate::error::without_query;
 use crate::retry::{RetryPolicy, is_retried_like_a_read, is_retryable_error, is_retryable_status};
+
+/// A request URL from its pieces (the base URL, literal path segments, encoded
+/// path parameters), in one allocation of the exact size: the generated code calls
+/// it where progenitor wrote `format!`.
+///
+/// ```
+/// use marketplace_runtime::hooks::join_url;
+///
+/// assert_eq!(join_url(&["http://127.0.0.1:8080", "/chats/", "a%2Fb", "/messages"]),
+///            "http://127.0.0.1:8080/chats/a%2Fb/messages");
+/// ```
+pub fn join_url(parts: &[&str]) -> String {
+    let mut url = String::with_capacity(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        url.push_str(part);
+    }
+    url
+}
 
 /// The range the spec allows an integer query parameter (`minimum`/`maximum`,
 /// inclusive), which the generated `pre` hook passes for each operation.
@@ -63,19 +81,35 @@ pub async fn pre<E>(
     _info: &OperationInfo,
     bounds: &[QueryBound],
 ) -> Result<(), GeneratedError<E>> {
-    for bound in bounds {
-        for (name, value) in request.url().query_pairs() {
-            if name == bound.name {
-                bound
-                    .check(&value)
-                    .map_err(GeneratedError::InvalidRequest)?;
-            }
-        }
-    }
+    check_query_bounds(request.url(), bounds).map_err(GeneratedError::InvalidRequest)?;
     runtime
         .auth()
         .apply(request)
         .map_err(GeneratedError::Custom)
+}
+
+/// Checks every query parameter that has a bound. A query without `%` or `+` is
+/// read as it stands (nothing to decode, nothing allocated); one with them is
+/// decoded first, so an encoded name or value is checked all the same.
+fn check_query_bounds(url: &reqwest::Url, bounds: &[QueryBound]) -> Result<(), String> {
+    let Some(query) = url.query().filter(|_| !bounds.is_empty()) else {
+        return Ok(());
+    };
+    let check = |name: &str, value: &str| {
+        bounds
+            .iter()
+            .filter(|bound| bound.name == name)
+            .try_for_each(|bound| bound.check(value))
+    };
+    if query.contains(['%', '+']) {
+        return url
+            .query_pairs()
+            .try_for_each(|(name, value)| check(&name, &value));
+    }
+    query
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .try_for_each(|(name, value)| check(name, value))
 }
 
 /// The most same-origin redirects one attempt of a read follows.
@@ -122,15 +156,18 @@ impl Failed {
 /// The span (`marketplace.call`) carries the marketplace, operation id, method, URL
 /// path (never the query, which may hold personal data), attempt number, status and
 /// duration. Headers are never recorded, so credentials cannot leak into traces, and
-/// the URL of a transport error in an event or error has no query either.
+/// the URL of a transport error in an event or error has no query either. When no
+/// subscriber enables the span, the call neither enters it nor reads the clock.
 ///
 /// * **Attempts.** See [`RetryPolicy`] for what is retried; `declared_idempotent` is
 ///   the spec's `x-idempotent: true` on a POST that only reads (Yandex Market's
 ///   `getChats`), so it is retried like a GET. A read's attempt includes reading its
 ///   body: a connection that breaks or stalls mid-body is retried like one that broke
-///   before the status, and the response handed on is the buffered body with the
-///   status, headers and URL (without its query) of the real one. A write's body is read afterwards, so
-///   an answer lost mid-body fails with [`crate::Error::is_outcome_unknown`].
+///   before the status. The response handed on is the real one with its body read:
+///   the bytes are in its extensions, where [`crate::decode::from_response`] (every
+///   generated `send()`) takes them from; `bytes()` on it would find nothing. A
+///   write's body is read afterwards, so an answer lost mid-body fails with
+///   [`crate::Error::is_outcome_unknown`].
 /// * **Credentials** are applied to every further attempt and every followed
 ///   redirect just before it is sent (a new METRO `X-Timestamp`/`X-Signature` over
 ///   the URL it goes to), and to the first one again if the client-side limits
@@ -159,27 +196,54 @@ pub async fn exec(
         duration_ms = tracing::field::Empty,
     );
     let policy = RetryPolicy::current(runtime.retry_policy());
+    let idempotent = is_retried_like_a_read(request.method(), declared_idempotent);
+    if span.is_disabled() {
+        // No subscriber records this span: nothing to enter, no clock to read.
+        let mut result =
+            send_with_retries(http, runtime, request, idempotent, &policy, &span).await;
+        tag_for_drift(&mut result, runtime, info);
+        log_failure(&result);
+        return result;
+    }
+    let recorded = span.clone();
     async move {
         let started = Instant::now();
-        let idempotent = is_retried_like_a_read(request.method(), declared_idempotent);
-        let mut result = send_with_retries(http, runtime, request, idempotent, &policy).await;
-        let span = tracing::Span::current();
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        match &mut result {
-            Ok(response) => {
-                span.record("status", response.status().as_u16());
-                // For the decode span: drift is counted per operation.
-                response.extensions_mut().insert(crate::decode::CallInfo {
-                    marketplace: runtime.marketplace(),
-                    operation: info.operation_id,
-                });
-            }
-            Err(error) => tracing::debug!(%error, "request failed"),
+        let mut result =
+            send_with_retries(http, runtime, request, idempotent, &policy, &recorded).await;
+        recorded.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Ok(response) = &result {
+            recorded.record("status", response.status().as_u16());
         }
+        tag_for_drift(&mut result, runtime, info);
+        log_failure(&result);
         result
     }
     .instrument(span)
     .await
+}
+
+/// Names the call on its response for the decode span, so that drift (an enum value
+/// decoded as `Other`, an unknown field) is reported per operation — only when a
+/// subscriber listens for drift, as it costs an extensions entry.
+fn tag_for_drift(
+    result: &mut reqwest::Result<reqwest::Response>,
+    runtime: &Runtime,
+    info: &OperationInfo,
+) {
+    if let Ok(response) = result
+        && tracing::enabled!(target: crate::decode::DRIFT_TARGET, tracing::Level::INFO)
+    {
+        response.extensions_mut().insert(crate::decode::CallInfo {
+            marketplace: runtime.marketplace(),
+            operation: info.operation_id,
+        });
+    }
+}
+
+fn log_failure(result: &reqwest::Result<reqwest::Response>) {
+    if let Err(error) = result {
+        tracing::debug!(%error, "request failed");
+    }
 }
 
 async fn send_with_retries(
@@ -188,13 +252,14 @@ async fn send_with_retries(
     request: reqwest::Request,
     idempotent: bool,
     policy: &RetryPolicy,
+    span: &tracing::Span,
 ) -> reqwest::Result<reqwest::Response> {
     // A streamed body cannot be copied (nor sent twice): such a request (a multipart
     // upload, always a write) gets exactly one attempt. So does a write without
     // retries: it needs no copy, as its redirects are not followed.
     let replayable = request.body().is_none_or(|body| body.as_bytes().is_some());
     if !replayable || (!idempotent && policy.max_retries_value() == 0) {
-        tracing::Span::current().record("attempt", 1);
+        span.record("attempt", 1);
         return Failed::into_result(attempt(http, runtime, request, None, idempotent, true).await);
     }
     let template = &request;
@@ -203,10 +268,8 @@ async fn send_with_retries(
         attempts += 1;
         let this_attempt = attempts;
         async move {
-            tracing::Span::current().record("attempt", this_attempt);
-            let copy = template
-                .try_clone()
-                .expect("a request with a byte body can be copied");
+            span.record("attempt", this_attempt);
+            let copy = copy_request(template).expect("a request with a byte body can be copied");
             attempt(
                 http,
                 runtime,
@@ -296,8 +359,11 @@ async fn attempt(
         if is_retryable_status(response.status()) {
             return Err(Failed::Status(response));
         }
-        // Any failure reading the body is worth another attempt of a read.
-        return read_body(response)
+        // Any failure reading the body is worth another attempt of a read. Boxed:
+        // its future (it holds the response) would otherwise make every layer
+        // above it, the retries and the span, that much larger to move, for
+        // writes too.
+        return Box::pin(read_body(response))
             .await
             .map_err(|error| Failed::Transport(without_query(error)));
     }
@@ -309,6 +375,20 @@ fn apply_credentials(runtime: &Runtime, request: &mut reqwest::Request) {
     if let Err(reason) = runtime.auth().apply(request) {
         tracing::warn!(%reason, "credentials could not be applied again; sending the earlier ones");
     }
+}
+
+/// A copy of `template` to send, `None` for a streamed body. reqwest's `try_clone`
+/// copies the per-request timeout slot too, allocating it even when no timeout is
+/// set (two allocations per call); a request without a body or timeout, every read
+/// the generated code builds, is copied field by field instead.
+fn copy_request(template: &reqwest::Request) -> Option<reqwest::Request> {
+    if template.body().is_some() || template.timeout().is_some() {
+        return template.try_clone();
+    }
+    let mut copy = reqwest::Request::new(template.method().clone(), template.url().clone());
+    *copy.headers_mut() = template.headers().clone();
+    *copy.version_mut() = template.version();
+    Some(copy)
 }
 
 /// The request to send next when `response` is a same-origin redirect of a read
@@ -339,34 +419,152 @@ fn redirect(
     if target.origin() != template.url().origin() {
         return None;
     }
-    let mut next = template.try_clone()?;
+    let mut next = copy_request(template)?;
     *next.url_mut() = target;
     Some(next)
 }
 
-/// Reads the body into memory and hands on a response with the same status,
-/// version, headers, extensions and URL, whose body can no longer fail. The URL
-/// loses its query: the response is only ever shown in errors.
+/// A read's body, read inside its attempt and handed on in the response's
+/// extensions to [`crate::decode::from_response`], which takes it from there.
+#[derive(Clone, Debug)]
+pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
+
+/// Reads the body into memory inside the attempt, so a body that breaks or stalls
+/// fails the attempt. The response itself is handed on (its body now read): the
+/// bytes travel in its extensions as a [`BufferedBody`]. One chunk, the usual case,
+/// is kept as it came; more are joined.
 async fn read_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let mut url = response.url().clone();
-    url.set_query(None);
-    let mut rebuilt = http::Response::builder()
-        .status(response.status())
-        .version(response.version())
-        .url(url)
-        .body(bytes::Bytes::new())
-        .expect("the parts of a received response are valid");
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    rebuilt
-        .extensions_mut()
-        .extend(std::mem::take(response.extensions_mut()));
-    *rebuilt.body_mut() = response.bytes().await?;
-    Ok(reqwest::Response::from(rebuilt))
+    let mut body = bytes::Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
+    while let Some(chunk) = response.chunk().await? {
+        match &mut joined {
+            Some(joined) => joined.extend_from_slice(&chunk),
+            None if body.is_empty() => body = chunk,
+            None => {
+                let mut both = bytes::BytesMut::with_capacity(body.len() + chunk.len());
+                both.extend_from_slice(&body);
+                both.extend_from_slice(&chunk);
+                joined = Some(both);
+            }
+        }
+    }
+    let body = joined.map_or(body, bytes::BytesMut::freeze);
+    response.extensions_mut().insert(BufferedBody(body));
+    Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::QueryBound;
+    use super::{BufferedBody, QueryBound, check_query_bounds, read_body};
+
+    #[test]
+    fn a_copy_keeps_method_url_headers_version_timeout_and_body() {
+        let http = reqwest::Client::new();
+        let get = http
+            .get("http://127.0.0.1:1/x?limit=20")
+            .header("authorization", "Bearer fake")
+            .version(reqwest::Version::HTTP_2)
+            .build()
+            .unwrap();
+        let timed = http
+            .delete("http://127.0.0.1:1/y")
+            .timeout(std::time::Duration::from_secs(3))
+            .build()
+            .unwrap();
+        let post = http
+            .post("http://127.0.0.1:1/z")
+            .body("{}")
+            .build()
+            .unwrap();
+        for template in [get, timed, post] {
+            let copy = super::copy_request(&template).unwrap();
+            assert_eq!(copy.method(), template.method());
+            assert_eq!(copy.url(), template.url());
+            assert_eq!(copy.headers(), template.headers());
+            assert_eq!(copy.version(), template.version());
+            assert_eq!(copy.timeout(), template.timeout());
+            assert_eq!(
+                copy.body().and_then(reqwest::Body::as_bytes),
+                template.body().and_then(reqwest::Body::as_bytes)
+            );
+        }
+    }
+
+    /// A response whose body arrives in `chunks`.
+    fn response_in(chunks: &[&'static str]) -> reqwest::Response {
+        let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = chunks
+            .iter()
+            .map(|c| Ok(bytes::Bytes::from_static(c.as_bytes())))
+            .collect();
+        let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    #[tokio::test]
+    async fn a_read_body_is_buffered_whole_however_it_arrives() {
+        for chunks in [
+            &[][..],
+            &[r#"{"messages":[]}"#],
+            &[r#"{"messa"#, r#"ges":"#, r#"[]}"#],
+            &["", r#"{"messages""#, r#":[]}"#],
+        ] {
+            let mut response = read_body(response_in(chunks)).await.unwrap();
+            let buffered = response.extensions_mut().remove::<BufferedBody>().unwrap();
+            assert_eq!(buffered.0, chunks.concat(), "{chunks:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_breaks_fails_the_read() {
+        let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+            Ok(bytes::Bytes::from_static(b"{\"messa")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "reset",
+            )),
+        ];
+        let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+        let response = reqwest::Response::from(http::Response::new(body));
+        assert!(read_body(response).await.is_err());
+    }
+
+    #[test]
+    fn query_bounds_are_checked_in_plain_and_encoded_queries() {
+        let bounds = [
+            QueryBound {
+                name: "limit",
+                min: Some(1),
+                max: Some(20),
+            },
+            QueryBound {
+                name: "filters[page]",
+                min: Some(0),
+                max: None,
+            },
+        ];
+        let check = |query: &str| {
+            let url = reqwest::Url::parse(&format!("http://127.0.0.1/x?{query}")).unwrap();
+            check_query_bounds(&url, &bounds)
+        };
+        assert_eq!(check("offset=7&limit=20&flag"), Ok(()));
+        assert_eq!(
+            check("offset=7&limit=21"),
+            Err("`limit` must be at most 20; got 21".into())
+        );
+        // Encoded names and values are decoded before the check.
+        assert_eq!(
+            check("filters%5Bpage%5D=%2D1"),
+            Err("`filters[page]` must be at least 0; got -1".into())
+        );
+        assert_eq!(
+            check("q=a+b&limit=0"),
+            Err("`limit` must be at least 1; got 0".into())
+        );
+        assert_eq!(
+            check_query_bounds(&"http://127.0.0.1/x?limit=99".parse().unwrap(), &[]),
+            Ok(())
+        );
+    }
 
     #[test]
     fn query_bounds_name_the_parameter_and_the_limit_crossed() {

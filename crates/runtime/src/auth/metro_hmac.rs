@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderName, HeaderValue};
 use sha2::Sha256;
 
-use super::{Auth, Authenticate, sensitive_header};
+use super::{Auth, Authenticate};
 use crate::{Clock, SystemClock};
 
 const CLIENT_ID: HeaderName = HeaderName::from_static("x-client-id");
@@ -73,6 +73,9 @@ pub enum SignatureEncoding {
 /// ```
 pub struct MetroHmac {
     client_id: String,
+    /// `X-Client-Id`, built once; an id that is not a valid header value is
+    /// reported on every request, never sent.
+    client_id_header: Result<HeaderValue, String>,
     /// The HMAC keyed once with the client secret (each signature clones this
     /// state instead of hashing the key again). It is as secret as the key: never
     /// shown by `Debug`.
@@ -88,8 +91,13 @@ impl MetroHmac {
     /// Signing with METRO's client key (sent as `X-Client-Id`) and client secret,
     /// lower-case hex signatures and the system clock.
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        let client_id = client_id.into();
         MetroHmac {
-            client_id: client_id.into(),
+            client_id_header: HeaderValue::from_str(&client_id).map_err(|_| {
+                "the METRO client id contains characters that are not allowed in an HTTP header"
+                    .to_owned()
+            }),
+            client_id,
             // HMAC accepts keys of any length: keying cannot fail.
             keyed: Hmac::<Sha256>::new_from_slice(client_secret.into().as_bytes())
                 .expect("HMAC-SHA256 takes keys of any length"),
@@ -141,32 +149,27 @@ impl MetroHmac {
     /// assert_eq!(text, b"GET\nhttps://example.test/x?a=1\n\n1700000000");
     /// ```
     pub fn string_to_sign(method: &str, full_url: &str, body: &[u8], timestamp: i64) -> Vec<u8> {
+        let timestamp = timestamp.to_string();
         let mut text = Vec::with_capacity(method.len() + full_url.len() + body.len() + 24);
-        Self::each_part_to_sign(method, full_url, body, timestamp, |part| {
+        Self::each_part_to_sign(method, full_url, body, timestamp.as_bytes(), |part| {
             text.extend_from_slice(part)
         });
         text
     }
 
     /// The pieces of [`string_to_sign`](Self::string_to_sign), in order, newlines
-    /// included: signing feeds them to the HMAC one by one instead of copying the
-    /// body into one string first.
+    /// included (`timestamp` as its decimal digits): signing feeds them to the HMAC
+    /// one by one instead of copying the body into one string first.
     fn each_part_to_sign(
         method: &str,
         full_url: &str,
         body: &[u8],
-        timestamp: i64,
+        timestamp: &[u8],
         mut part: impl FnMut(&[u8]),
     ) {
-        let timestamp = timestamp.to_string();
-        for (i, field) in [
-            method.as_bytes(),
-            full_url.as_bytes(),
-            body,
-            timestamp.as_bytes(),
-        ]
-        .into_iter()
-        .enumerate()
+        for (i, field) in [method.as_bytes(), full_url.as_bytes(), body, timestamp]
+            .into_iter()
+            .enumerate()
         {
             if i > 0 {
                 part(b"\n");
@@ -175,17 +178,40 @@ impl MetroHmac {
         }
     }
 
+    /// The signature's text in this signer's encoding, in `buffer` (no allocation).
+    fn encode<'b>(
+        &self,
+        method: &str,
+        full_url: &str,
+        body: &[u8],
+        timestamp: &[u8],
+        buffer: &'b mut [u8; 64],
+    ) -> &'b [u8] {
+        let mut mac = self.keyed.clone();
+        Self::each_part_to_sign(method, full_url, body, timestamp, |part| mac.update(part));
+        let digest = mac.finalize().into_bytes();
+        let written = match self.encoding {
+            SignatureEncoding::Hex => hex::encode_to_slice(digest, &mut buffer[..])
+                .ok()
+                .map(|()| 64),
+            SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD
+                .encode_slice(digest, &mut buffer[..])
+                .ok(),
+        };
+        // 32 bytes are 64 hex digits or 44 base64 characters: both fit.
+        let written = written.expect("a SHA-256 digest fits 64 bytes in either encoding");
+        &buffer[..written]
+    }
+
     /// The `X-Signature` value for one request: HMAC-SHA256 of
     /// [`string_to_sign`](Self::string_to_sign) keyed with the client secret, in this
     /// signer's encoding. Useful to check a signature computed elsewhere.
     pub fn signature(&self, method: &str, full_url: &str, body: &[u8], timestamp: i64) -> String {
-        let mut mac = self.keyed.clone();
-        Self::each_part_to_sign(method, full_url, body, timestamp, |part| mac.update(part));
-        let digest = mac.finalize().into_bytes();
-        match self.encoding {
-            SignatureEncoding::Hex => hex::encode(digest),
-            SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(digest),
-        }
+        let timestamp = timestamp.to_string();
+        let mut buffer = [0; 64];
+        let text = self.encode(method, full_url, body, timestamp.as_bytes(), &mut buffer);
+        // Hex and base64 are ASCII: nothing is replaced.
+        String::from_utf8_lossy(text).into_owned()
     }
 
     /// Whether `signature` (a received `x-signature`) is the HMAC-SHA256 of `text`
@@ -260,23 +286,29 @@ impl Authenticate for MetroHmac {
     fn authenticate(&self, request: &mut reqwest::Request) -> Result<(), String> {
         // Everything is computed before any header is set: a failure leaves the
         // request untouched.
-        let client_id = HeaderValue::from_str(&self.client_id).map_err(|_| {
-            "the METRO client id contains characters that are not allowed in an HTTP header"
-                .to_owned()
-        })?;
-        let timestamp = self.clock.now_unix();
+        let client_id = self.client_id_header.clone()?;
+        // The header's digits are the string to sign's: formatted once.
+        let timestamp = HeaderValue::from(self.clock.now_unix());
         let full_url = self.full_url(request.url())?;
         // A streamed body (multipart upload) has no bytes here: it is signed as empty.
         let body = request
             .body()
             .and_then(reqwest::Body::as_bytes)
             .unwrap_or_default();
-        let signature = self.signature(request.method().as_str(), &full_url, body, timestamp);
-        let signature =
-            sensitive_header(&signature).map_err(|e| format!("METRO signature: {e}"))?;
+        let mut buffer = [0; 64];
+        let text = self.encode(
+            request.method().as_str(),
+            &full_url,
+            body,
+            timestamp.as_bytes(),
+            &mut buffer,
+        );
+        let mut signature = HeaderValue::from_bytes(text)
+            .map_err(|_| "METRO signature: not a valid header value".to_owned())?;
+        signature.set_sensitive(true);
         let headers = request.headers_mut();
         headers.insert(CLIENT_ID, client_id);
-        headers.insert(TIMESTAMP, HeaderValue::from(timestamp));
+        headers.insert(TIMESTAMP, timestamp);
         headers.insert(SIGNATURE, signature);
         Ok(())
     }

@@ -22,6 +22,7 @@ struct ObjectOnly<V>(V);
 
 macro_rules! forward_deserialize {
     ($($method:ident),* $(,)?) => {$(
+        #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
             self.0.$method(Strict(visitor))
         }
@@ -69,6 +70,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_ignored_any(Strict(visitor))
     }
 
+    #[inline]
     fn deserialize_unit_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -77,6 +79,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_unit_struct(name, Strict(visitor))
     }
 
+    #[inline]
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -85,6 +88,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_newtype_struct(name, Strict(visitor))
     }
 
+    #[inline]
     fn deserialize_tuple<V: Visitor<'de>>(
         self,
         len: usize,
@@ -93,6 +97,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_tuple(len, Strict(visitor))
     }
 
+    #[inline]
     fn deserialize_tuple_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -102,6 +107,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_tuple_struct(name, len, Strict(visitor))
     }
 
+    #[inline]
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -111,6 +117,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_struct(name, fields, ObjectOnly(visitor))
     }
 
+    #[inline]
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -120,6 +127,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_enum(name, variants, Strict(visitor))
     }
 
+    #[inline]
     fn is_human_readable(&self) -> bool {
         self.0.is_human_readable()
     }
@@ -128,6 +136,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
 /// The visitor methods that take a plain value, forwarded unchanged.
 macro_rules! forward_visit {
     ($($method:ident($ty:ty)),* $(,)?) => {$(
+        #[inline]
         fn $method<E: serde::de::Error>(self, v: $ty) -> Result<Self::Value, E> {
             self.0.$method(v)
         }
@@ -137,21 +146,27 @@ macro_rules! forward_visit {
 /// The visitor methods that hand out something to deserialize further: wrapped.
 macro_rules! visit_nested {
     () => {
+        #[inline]
         fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
             self.0.visit_none()
         }
+        #[inline]
         fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
             self.0.visit_unit()
         }
+        #[inline]
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             self.0.visit_some(Strict(d))
         }
+        #[inline]
         fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             self.0.visit_newtype_struct(Strict(d))
         }
+        #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
             self.0.visit_map(Strict(map))
         }
+        #[inline]
         fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
             self.0.visit_enum(Strict(data))
         }
@@ -187,6 +202,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Strict<V> {
         self.0.expecting(f)
     }
 
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         self.0.visit_seq(Strict(seq))
     }
@@ -202,6 +218,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectOnly<V> {
     }
 
     /// The one difference: the spec says object, so an array is a type error.
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(A::Error::invalid_type(Unexpected::Seq, &self))
     }
@@ -212,6 +229,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectOnly<V> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Strict<S> {
     type Value = S::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
         self.0.deserialize(Strict(d))
     }
@@ -220,6 +238,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Strict<S> {
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Strict<A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -227,6 +246,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Strict<A> {
         self.0.next_element_seed(Strict(seed))
     }
 
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.0.size_hint()
     }
@@ -235,6 +255,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Strict<A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Strict<A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -242,10 +263,12 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Strict<A> {
         self.0.next_key_seed(Strict(seed))
     }
 
+    #[inline]
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
         self.0.next_value_seed(Strict(seed))
     }
 
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.0.size_hint()
     }
@@ -255,6 +278,7 @@ impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for Strict<A> {
     type Error = A::Error;
     type Variant = Strict<A::Variant>;
 
+    #[inline]
     fn variant_seed<T: DeserializeSeed<'de>>(
         self,
         seed: T,
@@ -267,18 +291,22 @@ impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for Strict<A> {
 impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Strict<A> {
     type Error = A::Error;
 
+    #[inline]
     fn unit_variant(self) -> Result<(), A::Error> {
         self.0.unit_variant()
     }
 
+    #[inline]
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
         self.0.newtype_variant_seed(Strict(seed))
     }
 
+    #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
         self.0.tuple_variant(len, Strict(visitor))
     }
 
+    #[inline]
     fn struct_variant<V: Visitor<'de>>(
         self,
         fields: &'static [&'static str],
