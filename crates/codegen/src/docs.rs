@@ -9,7 +9,7 @@
 use quote::ToTokens;
 use serde_json::Value;
 
-use crate::replay::outside;
+use crate::names::outside;
 use crate::spec::{Operation, Spec, operations, resolve};
 use crate::surface::{Builder, builder, normalize, render_type, type_ident};
 

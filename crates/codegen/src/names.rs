@@ -1,5 +1,6 @@
 //! The Rust names progenitor and typify derive from spec names, so that two spec
-//! names that collide in Rust are caught before generation.
+//! names that collide in Rust are caught before generation, and how code outside a
+//! client crate names its generated types.
 
 pub(crate) fn is_snake_case(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -105,4 +106,25 @@ fn words(s: &str) -> Vec<String> {
     }
     out.retain(|w| !w.is_empty());
     out
+}
+
+/// `ty` as code outside the client crate writes it: the generated code names its
+/// tolerant enums `crate::generated::types::X`, reachable here as `types::X`.
+pub(crate) fn outside(ty: &syn::Type) -> syn::Type {
+    struct Rewrite;
+    impl syn::visit_mut::VisitMut for Rewrite {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            let generated = path.segments.len() > 2
+                && path.segments[0].ident == "crate"
+                && path.segments[1].ident == "generated";
+            if generated {
+                path.leading_colon = None;
+                path.segments = path.segments.iter().skip(2).cloned().collect();
+            }
+            syn::visit_mut::visit_path_mut(self, path);
+        }
+    }
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Rewrite, &mut ty);
+    ty
 }

@@ -14,6 +14,7 @@
 use quote::{format_ident, quote};
 
 use crate::generate::{Options, generate_syntax, header};
+use crate::names::outside;
 use crate::spec::{Finding, Spec, operations, resolve, schema_ref_name};
 use crate::surface::{builder, normalize};
 
@@ -127,27 +128,6 @@ pub fn decoders_source(spec: &Spec, paths: Paths<'_>) -> Result<String, Vec<Find
         #decoders
     };
     Ok(header(spec) + &unparse(tokens))
-}
-
-/// `ty` as code outside the client crate writes it: the generated code names its
-/// tolerant enums `crate::generated::types::X`, reachable here as `types::X`.
-pub(crate) fn outside(ty: &syn::Type) -> syn::Type {
-    struct Rewrite;
-    impl syn::visit_mut::VisitMut for Rewrite {
-        fn visit_path_mut(&mut self, path: &mut syn::Path) {
-            let generated = path.segments.len() > 2
-                && path.segments[0].ident == "crate"
-                && path.segments[1].ident == "generated";
-            if generated {
-                path.leading_colon = None;
-                path.segments = path.segments.iter().skip(2).cloned().collect();
-            }
-            syn::visit_mut::visit_path_mut(self, path);
-        }
-    }
-    let mut ty = ty.clone();
-    syn::visit_mut::VisitMut::visit_type_mut(&mut Rewrite, &mut ty);
-    ty
 }
 
 fn path(text: &str) -> syn::Path {

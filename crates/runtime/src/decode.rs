@@ -46,6 +46,11 @@ pub(crate) struct DecodeFailure {
 /// can count drift per operation.
 pub const DRIFT_TARGET: &str = "marketplace.drift";
 
+/// A read's body, read inside its attempt by the `exec` hook and handed on in the
+/// response's extensions to [`from_response`], which takes it from there.
+#[derive(Clone, Debug)]
+pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
+
 /// Which call a response answers: put on the response by the `exec` hook, read by
 /// [`from_response`] for its `marketplace.decode` span.
 #[derive(Clone, Copy, Debug)]
@@ -63,10 +68,7 @@ pub async fn from_response<T: DeserializeOwned, E>(
     let headers = std::mem::take(response.headers_mut());
     let response_call = response.extensions().get::<CallInfo>().copied();
     // A read's body was read inside its attempt (see `hooks::exec`).
-    let body = match response
-        .extensions_mut()
-        .remove::<crate::hooks::BufferedBody>()
-    {
+    let body = match response.extensions_mut().remove::<BufferedBody>() {
         Some(buffered) => buffered.0,
         None => response
             .bytes()

@@ -14,6 +14,7 @@ use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 
 use crate::Runtime;
+use crate::decode::BufferedBody;
 use crate::error::without_query;
 use crate::retry::{RetryPolicy, is_retried_like_a_read, is_retryable_error, is_retryable_status};
 
@@ -424,11 +425,6 @@ fn redirect(
     Some(next)
 }
 
-/// A read's body, read inside its attempt and handed on in the response's
-/// extensions to [`crate::decode::from_response`], which takes it from there.
-#[derive(Clone, Debug)]
-pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
-
 /// Reads the body into memory inside the attempt, so a body that breaks or stalls
 /// fails the attempt. The response itself is handed on (its body now read): the
 /// bytes travel in its extensions as a [`BufferedBody`]. One chunk, the usual case,
@@ -455,7 +451,8 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::
 
 #[cfg(test)]
 mod tests {
-    use super::{BufferedBody, QueryBound, check_query_bounds, read_body};
+    use super::{QueryBound, check_query_bounds, read_body};
+    use crate::decode::BufferedBody;
 
     #[test]
     fn a_copy_keeps_method_url_headers_version_timeout_and_body() {
