@@ -22,6 +22,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
@@ -41,6 +42,10 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Held for each write transaction: this process's writers queue here, in order,
+    /// instead of in SQLite's busy handler, which sleeps in growing steps (up to 100 ms)
+    /// and holds a pooled connection meanwhile.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
@@ -300,6 +305,10 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
+            // A page's multi-row upserts keep statement journals (to undo one statement
+            // that fails halfway); in memory they cost no temporary file and its writes.
+            // The database and its WAL stay on disk: durability is unchanged.
+            .pragma("temp_store", "MEMORY")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
@@ -333,7 +342,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(backend)?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            writer: Arc::default(),
+        })
     }
 
     /// The connection pool (for inspection and tests).
@@ -346,13 +358,23 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
-    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>> {
+    /// A write transaction, with this process's writer turn: keep the guard until the
+    /// transaction ends.
+    async fn write_tx(
+        &self,
+    ) -> Result<(
+        tokio::sync::OwnedMutexGuard<()>,
+        Transaction<'static, Sqlite>,
+    )> {
+        let turn = self.writer.clone().lock_owned().await;
         // IMMEDIATE: take the write lock first, so a transaction that reads before it
-        // writes never fails to upgrade (SQLITE_BUSY) next to a concurrent writer.
-        self.pool
+        // writes never fails to upgrade (SQLITE_BUSY) next to a writer of another process.
+        let tx = self
+            .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        Ok((turn, tx))
     }
 
     async fn apply_page_inner(
@@ -384,7 +406,7 @@ impl SqliteStore {
         }
         let stored_at = now()?;
         let mut report = ApplyReport::default();
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
 
         sqlx::query(
             "INSERT INTO checkpoints (marketplace, account, stream, value, updated_at)
@@ -626,7 +648,7 @@ impl SqliteStore {
         vendor_message_id: Option<&MessageId>,
         error: Option<&str>,
     ) -> Result<OutboxEntry> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let row = sqlx::query("SELECT state, vendor_message_id FROM outbox WHERE id = ?1")
             .bind(id.0)
             .fetch_optional(&mut *tx)
@@ -859,7 +881,7 @@ impl Store for SqliteStore {
     fn enqueue_reply<'a>(&'a self, reply: &'a NewReply) -> BoxFuture<'a, Result<OutboxEntry>> {
         Box::pin(async move {
             let at = now()?;
-            let mut tx = self.write_tx().await?;
+            let (_turn, mut tx) = self.write_tx().await?;
             let row = sqlx::query(&format!(
                 "INSERT INTO outbox (thread_key, text, attachments, last_seen, state, created_at,
                      updated_at)
@@ -924,7 +946,7 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let cutoff = ts(cutoff)?;
             let at = now()?;
-            let mut tx = self.write_tx().await?;
+            let (_turn, mut tx) = self.write_tx().await?;
             let messages = sqlx::query(
                 "UPDATE messages SET text = NULL, attachments = '[]', raw = 'null', purged_at = ?2
                  WHERE created_at < ?1 AND purged_at IS NULL",

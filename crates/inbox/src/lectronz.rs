@@ -144,9 +144,12 @@ async fn messages_page(
     for (id, new) in ids.into_iter().zip(by_order.into_values()) {
         let mut all = stored.remove(&id).unwrap_or_default();
         all.retain(|m| !new.iter().any(|n| n.id == m.id));
-        all.extend(new.iter().cloned());
+        // The new messages move through the summary into the page: no copy of their
+        // vendor JSON.
+        let stored_count = all.len();
+        all.extend(new);
         page.threads.push(summarize(id, &all));
-        page.messages.extend(new);
+        page.messages.extend(all.drain(stored_count..));
     }
     Ok(page)
 }
