@@ -291,23 +291,10 @@ fn overlay(slot: &mut Option<Secret>, from_env: Option<String>) {
     }
 }
 
-/// `MKT_<MARKETPLACE>_<ACCOUNT>_<FIELD>`: upper case, anything but letters and digits
-/// becomes `_` (`[metro.de-main] client_secret` → `MKT_METRO_DE_MAIN_CLIENT_SECRET`).
+/// `MKT_<MARKETPLACE>_<ACCOUNT>_<FIELD>` ([`marketplace_runtime::credential_env_var`]:
+/// `[metro.de-main] client_secret` → `MKT_METRO_DE_MAIN_CLIENT_SECRET`).
 pub fn env_name(marketplace: Marketplace, account: &str, field: &str) -> String {
-    let upper = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    let mut name = format!("MKT_{}_{}_", upper(marketplace.as_str()), upper(account));
-    name.push_str(&upper(field));
-    name
+    marketplace_runtime::credential_env_var(marketplace.as_str(), account, field)
 }
 
 /// A secret as `mkt config show` prints it.

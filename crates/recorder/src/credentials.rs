@@ -124,15 +124,15 @@ impl Credentials {
     }
 }
 
-/// The variables `spec` is recorded with for `account` (`default` and `DEFAULT` are
-/// the same account; `-` becomes `_`).
+/// The variables `spec` is recorded with for `account`, named as the CLI names them
+/// ([`marketplace_runtime::credential_env_var`]: `default` and `DEFAULT` are the same
+/// account; `-` becomes `_`).
 pub fn variable_names(spec: &str, account: &str) -> Result<Vec<String>, String> {
     let scheme = scheme(spec)?;
-    let account = account.to_ascii_uppercase().replace('-', "_");
     if account.is_empty()
         || !account
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         return Err(format!(
             "account {account:?}: use letters, digits, `-` and `_` only (it is part of the variable names)"
@@ -141,7 +141,7 @@ pub fn variable_names(spec: &str, account: &str) -> Result<Vec<String>, String> 
     Ok(scheme
         .fields
         .iter()
-        .map(|field| format!("MKT_{}_{account}_{field}", scheme.marketplace))
+        .map(|field| marketplace_runtime::credential_env_var(scheme.marketplace, account, field))
         .collect())
 }
 

@@ -48,7 +48,7 @@ macro_rules! include_generated_client {
 
 pub use auth::{
     Auth, Authenticate, Bearer, DeliverySigning, MetroHmac, SignatureEncoding, SkyHub, Unsigned,
-    Yandex, sensitive_header,
+    Yandex, credential_env_var, sensitive_header,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ClientBuilder, ConfigError, GeneratedClient, Runtime, redirect_policy};

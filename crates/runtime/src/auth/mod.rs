@@ -60,3 +60,32 @@ pub fn sensitive_header(value: &str) -> Result<HeaderValue, String> {
     value.set_sensitive(true);
     Ok(value)
 }
+
+/// The environment variable that holds one credential field of one account:
+/// `MKT_<MARKETPLACE>_<ACCOUNT>_<FIELD>`, upper case, every character but ASCII
+/// letters and digits written `_`. One scheme for every tool that reads credentials
+/// from the environment (the `mkt` CLI, `cargo xtask record`), so several accounts
+/// per marketplace can be configured side by side.
+///
+/// ```
+/// use marketplace_runtime::credential_env_var;
+///
+/// assert_eq!(
+///     credential_env_var("metro", "de-main", "client_secret"),
+///     "MKT_METRO_DE_MAIN_CLIENT_SECRET"
+/// );
+/// ```
+pub fn credential_env_var(marketplace: &str, account: &str, field: &str) -> String {
+    let mut name = String::from("MKT");
+    for part in [marketplace, account, field] {
+        name.push('_');
+        name.extend(part.chars().map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        }));
+    }
+    name
+}
