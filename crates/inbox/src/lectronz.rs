@@ -219,7 +219,7 @@ fn order_of(thread: &ThreadId) -> Result<i64, InboxError> {
 /// checkpoint alone.
 pub(crate) async fn refresh(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxError> {
     pass(ctx, client, 0, true, |_| {
-        ("refresh", serde_json::Value::Null)
+        (pass::REFRESH_STREAM, serde_json::Value::Null)
     })
     .await
 }

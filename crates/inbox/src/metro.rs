@@ -274,8 +274,7 @@ pub(crate) async fn refresh(
         threads: vec![thread],
         messages,
     };
-    ctx.apply_in("refresh", serde_json::Value::Null, &page)
-        .await?;
+    ctx.apply_refresh(&page).await?;
     Ok(())
 }
 

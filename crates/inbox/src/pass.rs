@@ -20,6 +20,8 @@ use crate::{InboxError, Inner, Interrupt, Settings};
 
 /// The checkpoint stream of an account's sync passes.
 pub(crate) const SYNC_STREAM: &str = "sync";
+/// The stream a one-thread refresh (a push, a reply's reconciliation) writes.
+pub(crate) const REFRESH_STREAM: &str = "refresh";
 
 /// What one account's work reads and writes, with counts for its report.
 pub(crate) struct Ctx<'a> {
@@ -101,6 +103,13 @@ impl<'a> Ctx<'a> {
     ) -> Result<ApplyReport, InboxError> {
         let value = serde_json::to_value(state).expect("sync states serialize");
         self.apply_in(SYNC_STREAM, value, page).await
+    }
+
+    /// Stores what a refresh of one thread read; a refresh has no position to keep,
+    /// so its stream's checkpoint is `null` and the sync's checkpoint is left alone.
+    pub(crate) async fn apply_refresh(&self, page: &Page) -> Result<ApplyReport, InboxError> {
+        self.apply_in(REFRESH_STREAM, serde_json::Value::Null, page)
+            .await
     }
 
     /// What this unit of work stored so far.

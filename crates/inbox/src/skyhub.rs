@@ -227,8 +227,7 @@ pub(crate) async fn refresh(
         page.threads.push(thread);
         page.messages.extend(messages);
     }
-    ctx.apply_in("refresh", serde_json::Value::Null, &page)
-        .await?;
+    ctx.apply_refresh(&page).await?;
     Ok(())
 }
 

@@ -338,8 +338,7 @@ pub(crate) async fn refresh(
             }
         }
     };
-    ctx.apply_in("refresh", serde_json::Value::Null, &page)
-        .await?;
+    ctx.apply_refresh(&page).await?;
     Ok(())
 }
 
