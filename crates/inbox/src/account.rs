@@ -88,10 +88,14 @@ pub(crate) struct AccountState {
     pub(crate) unit: tokio::sync::Mutex<()>,
     /// Held for a whole sync: two syncs of one account never overlap.
     pub(crate) syncing: tokio::sync::Mutex<()>,
+    /// One permit per read (a history, a message) in flight: the account's reads
+    /// stay within the inbox's concurrency however many pages a pass reads at once.
+    pub(crate) reads: tokio::sync::Semaphore,
 }
 
 impl AccountState {
-    pub(crate) fn new(client: AccountClient) -> Result<Self, InboxError> {
+    /// The state of `client`'s account, with `concurrency` reads in flight at most.
+    pub(crate) fn new(client: AccountClient, concurrency: usize) -> Result<Self, InboxError> {
         let account = client.account()?;
         let connection = match client {
             AccountClient::Metro { client, .. } => Connection::Metro(client),
@@ -123,6 +127,7 @@ impl AccountState {
             connection,
             unit: tokio::sync::Mutex::new(()),
             syncing: tokio::sync::Mutex::new(()),
+            reads: tokio::sync::Semaphore::new(concurrency),
         })
     }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::TryStreamExt;
 use marketplace_inbox_store::{
     Attachment, AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status,
     StatusKind, Thread, ThreadId, VendorThread, awaiting_reply_since,
@@ -86,8 +86,8 @@ async fn pass(
         let offset = page.offset() + listed as u64;
         let changed = ctx.changed(page.into_items(), version).await?;
         let seen_stored = changed.len() < listed;
-        let fetched: Vec<(types::Message, ItemVersion)> = stream::iter(changed)
-            .map(|(summary, version)| async move {
+        let fetched: Vec<(types::Message, ItemVersion)> = ctx
+            .read_each(changed, |(summary, version)| async move {
                 let message = client
                     .get_message()
                     .id(summary.id)
@@ -96,8 +96,6 @@ async fn pass(
                     .into_inner();
                 Ok::<_, marketplace_runtime::Error>((message, version))
             })
-            .buffered(ctx.settings().concurrency)
-            .try_collect()
             .await
             .map_err(|e| ctx.api(e))?;
         Ok((fetched, offset, seen_stored))

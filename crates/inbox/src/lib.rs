@@ -350,7 +350,7 @@ impl InboxBuilder {
     pub fn build(self) -> Result<Inbox, InboxError> {
         let mut accounts: Vec<Arc<AccountState>> = Vec::with_capacity(self.accounts.len());
         for client in self.accounts {
-            let state = AccountState::new(client)?;
+            let state = AccountState::new(client, self.settings.concurrency)?;
             if accounts.iter().any(|a| a.account == state.account) {
                 return Err(InboxError::Config(format!(
                     "two {} accounts named {:?}",

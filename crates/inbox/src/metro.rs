@@ -7,7 +7,7 @@
 //! messages seen at METRO, so nothing else reads one.
 
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::TryStreamExt;
 use marketplace_inbox_store::{
     Attachment, AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status,
     StatusKind, Thread, ThreadId, VendorThread, awaiting_reply_since,
@@ -113,18 +113,15 @@ async fn read_chats(
     chats: Vec<types::Chat>,
 ) -> Result<Vec<ReadChat>, InboxError> {
     let changed = ctx.changed(chats, version).await?;
-    stream::iter(changed)
-        .map(|(chat, version)| async move {
-            let history = match chat.last_message_at {
-                Some(_) => history(client, &chat.id).await?,
-                None => Vec::new(),
-            };
-            Ok::<_, marketplace_runtime::Error>((chat, version, history))
-        })
-        .buffered(ctx.settings().concurrency)
-        .try_collect()
-        .await
-        .map_err(|e| ctx.api(e))
+    ctx.read_each(changed, |(chat, version)| async move {
+        let history = match chat.last_message_at {
+            Some(_) => history(client, &chat.id).await?,
+            None => Vec::new(),
+        };
+        Ok::<_, marketplace_runtime::Error>((chat, version, history))
+    })
+    .await
+    .map_err(|e| ctx.api(e))
 }
 
 /// The page storing read chats, their summaries completed from what is stored.

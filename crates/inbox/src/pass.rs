@@ -3,9 +3,11 @@
 //! pipelined walk over a list, and small mapping helpers.
 
 use std::collections::HashMap;
+use std::pin::pin;
 
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
+use futures::future::{self, Either, TryFutureExt};
+use futures::{StreamExt, TryStreamExt, stream};
 use marketplace_inbox_store::{
     Account, ApplyReport, AuthorRole, Checkpoint, ItemVersion, Marketplace, Message, Page, Store,
     Thread, ThreadId, awaiting_reply_since,
@@ -163,6 +165,19 @@ impl<'a> Ctx<'a> {
         Ok(report)
     }
 
+    /// Reads each item with `read`, in order, at most the inbox's concurrency of them
+    /// in flight for the account (however many pages a pass reads at once).
+    pub(crate) async fn read_each<I, O, E, Read>(
+        &self,
+        items: Vec<I>,
+        read: impl Fn(I) -> Read,
+    ) -> Result<Vec<O>, E>
+    where
+        Read: Future<Output = Result<O, E>>,
+    {
+        read_limited(&self.state.reads, self.settings().concurrency, items, read).await
+    }
+
     /// The items whose version differs from the stored one, each with its new
     /// version; `key` gives an item's key and current version.
     pub(crate) async fn changed<T>(
@@ -194,13 +209,43 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Reads each item with `read`, in order, each holding one of `permits` (`limit` in
+/// all) while it runs: reads of several pages share the permits, oldest first.
+async fn read_limited<I, O, E, Read>(
+    permits: &tokio::sync::Semaphore,
+    limit: usize,
+    items: Vec<I>,
+    read: impl Fn(I) -> Read,
+) -> Result<Vec<O>, E>
+where
+    Read: Future<Output = Result<O, E>>,
+{
+    stream::iter(items)
+        .map(|item| {
+            let read = read(item);
+            async move {
+                let _permit = permits.acquire().await.expect("never closed");
+                read.await
+            }
+        })
+        .buffered(limit)
+        .try_collect()
+        .await
+}
+
+/// Pages a pass reads while it stores an earlier one. Their reads share the account's
+/// permits (oldest page first), so the account keeps its reads in flight across page
+/// boundaries instead of draining them at the end of each page.
+const READ_AHEAD: usize = 3;
+
 /// Runs a pass over a list: `read` reads a listed page's changed items from the
 /// marketplace (no lock, no store write), `write` stores what was read (it takes the
-/// account's unit lock and says whether to go on). With `prefetch`, page k is stored
-/// while page k + 1 is read and page k + 2 listed, so round trips and commits overlap;
-/// without it (a pass that may stop early) nothing is read that is not stored. `first`
-/// is the list's first page, already read (`None`: an empty list). Pages are stored in
-/// list order; a failure stops the pass with the pages before it stored.
+/// account's unit lock and says whether to go on). With `prefetch`, up to
+/// [`READ_AHEAD`] pages are listed and read while the page before them is stored, so
+/// round trips and commits overlap; without it (a pass that may stop early) nothing
+/// is read that is not stored. `first` is the list's first page, already read
+/// (`None`: an empty list). Pages are stored in list order; a failure stops the pass
+/// with the pages before it stored.
 ///
 /// `read` and `write` are closures returning futures rather than async closures: the
 /// future of an `AsyncFn` borrows the closure for any lifetime, and rustc then cannot
@@ -210,16 +255,21 @@ pub(crate) async fn each_page<T, R, Read, Write>(
     mut pages: Pages<'_, T>,
     first: Option<ListPage<T>>,
     prefetch: bool,
-    read: impl Fn(ListPage<T>) -> Read,
+    read: impl Fn(ListPage<T>) -> Read + Sync,
     write: impl Fn(R) -> Write,
 ) -> Result<(), InboxError>
 where
-    Read: Future<Output = Result<R, InboxError>>,
+    T: Send,
+    R: Send,
+    Read: Future<Output = Result<R, InboxError>> + Send,
     Write: Future<Output = Result<bool, InboxError>>,
 {
     let api = |e| InboxError::api(account, e);
-    let mut next = first;
+    let Some(first) = first else {
+        return Ok(());
+    };
     if !prefetch {
+        let mut next = Some(first);
         while let Some(page) = next {
             if !write(read(page).await?).await? {
                 return Ok(());
@@ -228,23 +278,47 @@ where
         }
         return Ok(());
     }
-    let mut unstored: Option<R> = None;
-    while let Some(page) = next {
-        let store_previous = async {
-            match unstored.take() {
-                Some(read) => write(read).await.map(drop),
-                None => Ok(()),
+    // Every page listed and not yet stored holds one of these permits: read-ahead
+    // stops at the bound, not in the middle of a page's reads. A read must never wait
+    // on the writer (it may hold a store connection the writer needs), so the pages
+    // go to the writer unbounded, in list order, a failed read after the pages
+    // before it; the writer stopping (done, or a failure) drops the reads under way.
+    let unstored = tokio::sync::Semaphore::new(READ_AHEAD + 1);
+    let unstored = &unstored;
+    let (to_store, mut read_pages) = tokio::sync::mpsc::unbounded_channel();
+    let read = &read;
+    // Boxed: with its combinators' closure types erased, rustc can prove the pass
+    // `Send` (it cannot through closures borrowing for any lifetime, rust#102211).
+    let mut reads = stream::once(async { Ok(first) })
+        .chain(pages.map_err(api))
+        .and_then(move |page| async move {
+            let permit = unstored.acquire().await.expect("never closed");
+            Ok((permit, page))
+        })
+        .map_ok(move |(permit, page)| read(page).map_ok(|read| (permit, read)))
+        .try_buffered(READ_AHEAD)
+        .boxed();
+    let reading = async move {
+        while let Some(read) = reads.next().await {
+            let failed = read.is_err();
+            if to_store.send(read).is_err() || failed {
+                return;
             }
-        };
-        let (stored, read, fetched) = futures::join!(store_previous, read(page), pages.try_next());
-        stored?;
-        unstored = Some(read?);
-        next = fetched.map_err(api)?;
+        }
+    };
+    let storing = async {
+        while let Some(read) = read_pages.recv().await {
+            let (_permit, read) = read?;
+            if !write(read).await? {
+                break;
+            }
+        }
+        Ok(())
+    };
+    match future::select(pin!(storing), pin!(reading)).await {
+        Either::Left((stored, _reads_under_way)) => stored,
+        Either::Right(((), storing)) => storing.await,
     }
-    if let Some(read) = unstored {
-        write(read).await?;
-    }
-    Ok(())
 }
 
 /// Completes the summaries of `threads` (their awaiting time and last activity) from
@@ -329,6 +403,105 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use marketplace_inbox_store::MessageId;
+    use marketplace_runtime::pagination::{At, Fetched, Style};
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// An offset list of the numbers `0..total`, `size` a page.
+    fn numbers(total: u64, size: u64) -> Pages<'static, u64> {
+        Pages::new(Style::Offset, Some(size), move |at| {
+            let start = match at {
+                At::Offset(offset) => offset,
+                _ => 0,
+            };
+            Box::pin(async move {
+                Ok(Fetched {
+                    items: (start..total.min(start + size)).collect(),
+                    total: Some(total),
+                    next: None,
+                })
+            })
+        })
+    }
+
+    /// Reads in flight now and at most.
+    #[derive(Default)]
+    struct InFlight {
+        now: AtomicUsize,
+        peak: AtomicUsize,
+    }
+
+    impl InFlight {
+        /// One read: counted while it runs, which spans a few scheduler turns so
+        /// that reads overlap; fails on `fail_at`.
+        async fn read(&self, item: u64, fail_at: Option<u64>) -> Result<u64, InboxError> {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.peak.fetch_max(now, Ordering::SeqCst);
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            if Some(item) == fail_at {
+                return Err(InboxError::InvalidInput(format!("read {item} failed")));
+            }
+            Ok(item)
+        }
+    }
+
+    /// Runs a prefetching pass over `numbers(total, size)`, reads limited to `limit`;
+    /// returns the pages stored, in order, and the pass's result.
+    async fn run_pass(
+        total: u64,
+        size: u64,
+        limit: usize,
+        fail_at: Option<u64>,
+        in_flight: &InFlight,
+    ) -> (Vec<Vec<u64>>, Result<(), InboxError>) {
+        let account = Account::new(Marketplace::Lectronz, "a").unwrap();
+        let permits = tokio::sync::Semaphore::new(limit);
+        let stored = Mutex::new(Vec::new());
+        let mut pages = numbers(total, size);
+        let first = pages.try_next().await.unwrap();
+        let result = each_page(
+            &account,
+            pages,
+            first,
+            true,
+            |page: ListPage<u64>| {
+                read_limited(&permits, limit, page.into_items(), |item| {
+                    in_flight.read(item, fail_at)
+                })
+            },
+            |read: Vec<u64>| {
+                stored.lock().unwrap().push(read);
+                async { Ok(true) }
+            },
+        )
+        .await;
+        (stored.into_inner().unwrap(), result)
+    }
+
+    #[tokio::test]
+    async fn a_pass_keeps_its_reads_in_flight_across_pages_within_the_limit() {
+        let in_flight = InFlight::default();
+        // Pages of 3 with 5 reads allowed: only reads of several pages at once can
+        // fill the 5.
+        let (stored, result) = run_pass(40, 3, 5, None, &in_flight).await;
+        assert!(result.is_ok());
+        assert_eq!(stored.concat(), (0..40).collect::<Vec<_>>());
+        assert!(stored.iter().all(|page| page.len() <= 3));
+        assert_eq!(in_flight.peak.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_stops_the_pass_with_the_pages_before_it_stored() {
+        let in_flight = InFlight::default();
+        let (stored, result) = run_pass(40, 4, 6, Some(21), &in_flight).await;
+        assert!(matches!(result, Err(InboxError::InvalidInput(m)) if m == "read 21 failed"));
+        // Pages 0..5 (items 0..20) stored in order; the failing page and every page
+        // after it not.
+        assert_eq!(stored.concat(), (0..20).collect::<Vec<_>>());
+    }
 
     fn msg(author: AuthorRole, hour: u32) -> Message {
         Message {

@@ -7,7 +7,7 @@
 //! ones (see [`MessageId::synthetic`]).
 
 use chrono::{DateTime, FixedOffset, Utc};
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::TryStreamExt;
 use marketplace_inbox_store::{
     AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status, StatusKind,
     Thread, ThreadId, VendorThread, awaiting_reply_since,
@@ -62,13 +62,11 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, client: &Client) -> Result<(), InboxErro
     let read = move |page: ListPage<types::Ticket>| async move {
         let next = page.next_token().map(str::to_owned);
         let changed = ctx.changed(page.into_items(), version).await?;
-        let read: Vec<ReadTicket> = stream::iter(changed)
-            .map(|(ticket, version)| async move {
+        let read: Vec<ReadTicket> = ctx
+            .read_each(changed, |(ticket, version)| async move {
                 let chats = client.chats(&ticket.code).await?;
                 Ok::<_, marketplace_runtime::Error>((ticket, version, chats))
             })
-            .buffered(ctx.settings().concurrency)
-            .try_collect()
             .await
             .map_err(|e| ctx.api(e))?;
         Ok((read, next))

@@ -9,7 +9,7 @@
 use std::num::{NonZeroU32, NonZeroU64};
 
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::TryStreamExt;
 use marketplace_inbox_store::{
     Attachment, AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status,
     StatusKind, Thread, ThreadId, VendorThread,
@@ -119,14 +119,12 @@ async fn chats_page(
     chats: Vec<types::ChatInfo>,
 ) -> Result<Page, InboxError> {
     let changed = ctx.changed(chats, version).await?;
-    let read = stream::iter(changed)
-        .map(|(chat, version)| async move {
+    let read = ctx
+        .read_each(changed, |(chat, version)| async move {
             let id = thread_id(ctx.name(), business_id, chat.chat_id);
             let (thread, messages) = read_chat(ctx, client, business_id, &id, chat).await?;
             Ok::<_, InboxError>((thread, messages, version))
         })
-        .buffered(ctx.settings().concurrency)
-        .try_collect::<Vec<_>>()
         .await?;
     let mut page = Page::default();
     for (thread, messages, version) in read {
