@@ -29,9 +29,9 @@ use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use futures::future::BoxFuture;
 use marketplace_inbox_store::{
     Account, ApplyReport, Attachment, AuthorRole, Change, ChangeKind, Checkpoint, Marketplace,
-    Message, MessageId, NewReply, OrderRef, OutboxEntry, OutboxId, OutboxState, OutgoingAttachment,
-    Page, PurgeReport, Result, Status, StatusKind, Store, StoreError, Thread, ThreadFilter,
-    ThreadId,
+    Message, MessageFacts, MessageId, NewReply, OrderRef, OutboxEntry, OutboxId, OutboxState,
+    OutgoingAttachment, Page, PurgeReport, Result, Status, StatusKind, Store, StoreError, Thread,
+    ThreadFilter, ThreadId,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -150,20 +150,31 @@ const MESSAGE_COLUMNS: &str =
     "thread_key, message_id, author, text, attachments, created_at, read_at, raw";
 
 fn message_from_row(row: &SqliteRow) -> Result<Message> {
-    let key: String = get(row, "thread_key")?;
-    let id: String = get(row, "message_id")?;
+    let facts = message_facts_from_row(row)?;
     Ok(Message {
-        id: MessageId::from_str(&id).map_err(|e| corrupt(format!("message id: {e}")))?,
-        thread: ThreadId::from_str(&key).map_err(|e| corrupt(format!("thread key: {e}")))?,
-        author: AuthorRole::from_name(&get::<String>(row, "author")?),
+        id: facts.id,
+        thread: facts.thread,
+        author: facts.author,
         text: get(row, "text")?,
         attachments: from_json::<Vec<Attachment>>(
             &get::<String>(row, "attachments")?,
             "attachments",
         )?,
+        created_at: facts.created_at,
+        read_at: facts.read_at,
+        raw: from_json(&get::<String>(row, "raw")?, "raw")?,
+    })
+}
+
+fn message_facts_from_row(row: &SqliteRow) -> Result<MessageFacts> {
+    let key: String = get(row, "thread_key")?;
+    let id: String = get(row, "message_id")?;
+    Ok(MessageFacts {
+        id: MessageId::from_str(&id).map_err(|e| corrupt(format!("message id: {e}")))?,
+        thread: ThreadId::from_str(&key).map_err(|e| corrupt(format!("thread key: {e}")))?,
+        author: AuthorRole::from_name(&get::<String>(row, "author")?),
         created_at: parse_ts(&get::<String>(row, "created_at")?)?,
         read_at: parse_opt_ts(get(row, "read_at")?)?,
-        raw: from_json(&get::<String>(row, "raw")?, "raw")?,
     })
 }
 
@@ -794,14 +805,18 @@ impl Store for SqliteStore {
         })
     }
 
-    fn messages_of<'a>(&'a self, threads: &'a [ThreadId]) -> BoxFuture<'a, Result<Vec<Message>>> {
+    fn message_facts<'a>(
+        &'a self,
+        threads: &'a [ThreadId],
+    ) -> BoxFuture<'a, Result<Vec<MessageFacts>>> {
         Box::pin(async move {
-            let mut messages = Vec::new();
+            let mut facts = Vec::new();
             // SQLite allows 32 766 bound parameters; stay well below.
             for chunk in threads.chunks(500) {
-                let mut query = QueryBuilder::<Sqlite>::new(format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_key IN ("
-                ));
+                let mut query = QueryBuilder::<Sqlite>::new(
+                    "SELECT thread_key, message_id, author, created_at, read_at \
+                     FROM messages WHERE thread_key IN (",
+                );
                 let mut list = query.separated(", ");
                 for thread in chunk {
                     list.push_bind(thread.to_string());
@@ -809,10 +824,10 @@ impl Store for SqliteStore {
                 query.push(") ORDER BY thread_key, created_at ASC, rowid ASC");
                 let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
                 for row in &rows {
-                    messages.push(message_from_row(row)?);
+                    facts.push(message_facts_from_row(row)?);
                 }
             }
-            Ok(messages)
+            Ok(facts)
         })
     }
 

@@ -8,8 +8,8 @@ use common::*;
 use marketplace_inbox_sqlite::SqliteStore;
 use marketplace_inbox_store::{
     AuthorRole::{Buyer, Seller, System},
-    ChangeKind, Marketplace, MessageId, NewReply, OutboxId, OutboxState, OutgoingAttachment, Page,
-    Retention, Status, StatusKind, Store, StoreError, ThreadFilter,
+    ChangeKind, Marketplace, Message, MessageFacts, MessageId, NewReply, OutboxId, OutboxState,
+    OutgoingAttachment, Page, Retention, Status, StatusKind, Store, StoreError, ThreadFilter,
 };
 
 const METRO: &str = "metro:acme:9fd9e513-8284-4764-91f8-f4a818f2d549";
@@ -945,10 +945,11 @@ async fn item_versions_are_stored_with_their_page_per_account_and_read_back_in_o
 }
 
 #[tokio::test]
-async fn messages_of_several_threads_come_in_one_call_each_oldest_first() {
+async fn message_facts_of_several_threads_come_in_one_call_each_oldest_first() {
     for t in both().await {
         let s = &t.store;
-        let page = metro_page();
+        let mut page = metro_page();
+        page.messages[0].read_at = Some(at(2, 10));
         s.apply_page(
             &account(&page.threads[0].id),
             &page,
@@ -969,25 +970,31 @@ async fn messages_of_several_threads_come_in_one_call_each_oldest_first() {
             .await
             .unwrap();
         let ids = [tid(YANDEX), tid(METRO), tid(LECTRONZ)];
-        let all = s.messages_of(&ids).await.unwrap();
-        let of = |key: &str| -> Vec<String> {
+        let all = s.message_facts(&ids).await.unwrap();
+        let of = |key: &str| -> Vec<MessageFacts> {
             all.iter()
                 .filter(|m| m.thread == tid(key))
-                .map(|m| m.text.clone().unwrap())
+                .cloned()
                 .collect()
         };
-        assert_eq!(of(YANDEX), ["earlier", "later"], "{}", t.name);
-        let metro: Vec<String> = s
-            .messages(&tid(METRO))
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|m| m.text.unwrap())
-            .collect();
-        assert_eq!(of(METRO), metro);
+        let facts = |messages: Vec<Message>| -> Vec<MessageFacts> {
+            messages.iter().map(MessageFacts::from).collect()
+        };
+        assert_eq!(
+            of(YANDEX),
+            facts(vec![second.messages[1].clone(), second.messages[0].clone()]),
+            "{}",
+            t.name
+        );
+        let metro = s.messages(&tid(METRO)).await.unwrap();
+        assert!(
+            metro.iter().any(|m| m.read_at.is_some()),
+            "read times come too"
+        );
+        assert_eq!(of(METRO), facts(metro.clone()), "{}", t.name);
         assert!(of(LECTRONZ).is_empty(), "a thread not stored has none");
         assert_eq!(all.len(), 2 + metro.len());
-        assert!(s.messages_of(&[]).await.unwrap().is_empty());
+        assert!(s.message_facts(&[]).await.unwrap().is_empty());
     }
 }
 

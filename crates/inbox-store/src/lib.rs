@@ -27,7 +27,8 @@ pub use capabilities::{
 };
 pub use id::{Account, IdError, Marketplace, MessageId, ThreadId, VendorThread};
 pub use model::{
-    Attachment, AuthorRole, Message, OrderRef, Status, StatusKind, Thread, awaiting_reply_since,
+    Attachment, AuthorRole, Authored, Message, MessageFacts, OrderRef, Status, StatusKind, Thread,
+    awaiting_reply_since,
 };
 pub use store::{
     ApplyReport, Change, ChangeKind, Checkpoint, ItemVersion, NewReply, OutboxEntry, OutboxId,

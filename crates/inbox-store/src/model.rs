@@ -197,6 +197,62 @@ pub struct Message {
     pub raw: serde_json::Value,
 }
 
+/// What a thread's summary needs of one of its messages: who wrote it, when, and when
+/// it was read — not its text, files or vendor JSON, which a sync summarizing a page's
+/// threads has no use for ([`Store::message_facts`](crate::Store::message_facts)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageFacts {
+    /// Vendor id, or synthetic (see [`MessageId`]).
+    pub id: MessageId,
+    /// The thread it belongs to.
+    pub thread: ThreadId,
+    /// Normalized author role.
+    pub author: AuthorRole,
+    /// When it was written (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When the recipient read it, where the marketplace says.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Message> for MessageFacts {
+    fn from(m: &Message) -> Self {
+        MessageFacts {
+            id: m.id.clone(),
+            thread: m.thread.clone(),
+            author: m.author,
+            created_at: m.created_at,
+            read_at: m.read_at,
+        }
+    }
+}
+
+/// A message as [`awaiting_reply_since`] reads it: a whole [`Message`] or its
+/// [`MessageFacts`].
+pub trait Authored {
+    /// Who wrote it.
+    fn author(&self) -> AuthorRole;
+    /// When it was written (UTC).
+    fn created_at(&self) -> DateTime<Utc>;
+}
+
+impl Authored for Message {
+    fn author(&self) -> AuthorRole {
+        self.author
+    }
+    fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
+
+impl Authored for MessageFacts {
+    fn author(&self) -> AuthorRole {
+        self.author
+    }
+    fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
+
 /// When the oldest buyer message not yet answered by the seller arrived, from a thread's
 /// messages (any order): the first buyer message after the seller's last one.
 /// Support and system messages answer nothing. `None` when no buyer message awaits.
@@ -229,16 +285,16 @@ pub struct Message {
 /// assert_eq!(awaiting_reply_since(&history), Some(at(10)));
 /// assert_eq!(awaiting_reply_since(&history[..2]), None);
 /// ```
-pub fn awaiting_reply_since(messages: &[Message]) -> Option<DateTime<Utc>> {
+pub fn awaiting_reply_since(messages: &[impl Authored]) -> Option<DateTime<Utc>> {
     let last_answer = messages
         .iter()
-        .filter(|m| m.author == AuthorRole::Seller)
-        .map(|m| m.created_at)
+        .filter(|m| m.author() == AuthorRole::Seller)
+        .map(Authored::created_at)
         .max();
     messages
         .iter()
-        .filter(|m| m.author == AuthorRole::Buyer)
-        .map(|m| m.created_at)
+        .filter(|m| m.author() == AuthorRole::Buyer)
+        .map(Authored::created_at)
         .filter(|t| last_answer.is_none_or(|answer| *t > answer))
         .min()
 }

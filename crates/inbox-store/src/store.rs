@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{Account, Marketplace, MessageId, ThreadId};
-use crate::model::{Message, Status, StatusKind, Thread};
+use crate::model::{Message, MessageFacts, Status, StatusKind, Thread};
 
 /// Where a sync stream of one account stands (opaque to the store: a page token, an
 /// offset, a last-message time…), written in the same transaction as the page it follows.
@@ -317,9 +317,13 @@ pub trait Store: Send + Sync {
     /// A thread's messages, oldest first (ties in the order they were stored).
     fn messages<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Vec<Message>>>;
 
-    /// The messages of several threads in one call, each thread's oldest first (a
-    /// sync summarizing the threads a page touched); threads not stored have none.
-    fn messages_of<'a>(&'a self, threads: &'a [ThreadId]) -> BoxFuture<'a, Result<Vec<Message>>>;
+    /// What a sync summarizing the threads a page touched needs of their stored
+    /// messages (no text, files or vendor JSON), in one call, each thread's oldest
+    /// first; threads not stored have none.
+    fn message_facts<'a>(
+        &'a self,
+        threads: &'a [ThreadId],
+    ) -> BoxFuture<'a, Result<Vec<MessageFacts>>>;
 
     /// The latest message of a thread (for the outbox's conflict check).
     fn last_message<'a>(&'a self, thread: &'a ThreadId) -> BoxFuture<'a, Result<Option<Message>>>;

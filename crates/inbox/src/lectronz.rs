@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use futures::TryStreamExt;
 use marketplace_inbox_store::{
-    Attachment, AuthorRole, ItemVersion, Message, MessageId, OrderRef, OutboxEntry, Page, Status,
-    StatusKind, Thread, ThreadId, VendorThread, awaiting_reply_since,
+    Attachment, AuthorRole, ItemVersion, Message, MessageFacts, MessageId, OrderRef, OutboxEntry,
+    Page, Status, StatusKind, Thread, ThreadId, VendorThread, awaiting_reply_since,
 };
 use marketplace_lectronz::{Client, types};
 use marketplace_runtime::pagination::Page as ListPage;
@@ -132,28 +132,22 @@ async fn messages_page(
         page.versions.push(version);
     }
     let ids: Vec<ThreadId> = by_order.keys().map(|&o| thread_id(ctx.name(), o)).collect();
-    let mut stored: BTreeMap<ThreadId, Vec<Message>> = BTreeMap::new();
-    for message in ctx.store().messages_of(&ids).await? {
-        stored
-            .entry(message.thread.clone())
-            .or_default()
-            .push(message);
+    let mut stored: BTreeMap<ThreadId, Vec<MessageFacts>> = BTreeMap::new();
+    for facts in ctx.store().message_facts(&ids).await? {
+        stored.entry(facts.thread.clone()).or_default().push(facts);
     }
     for (id, new) in ids.into_iter().zip(by_order.into_values()) {
         let mut all = stored.remove(&id).unwrap_or_default();
         all.retain(|m| !new.iter().any(|n| n.id == m.id));
-        // The new messages move through the summary into the page: no copy of their
-        // vendor JSON.
-        let stored_count = all.len();
-        all.extend(new);
+        all.extend(new.iter().map(MessageFacts::from));
         page.threads.push(summarize(id, &all));
-        page.messages.extend(all.drain(stored_count..));
+        page.messages.extend(new);
     }
     Ok(page)
 }
 
 /// An order's thread from all its messages.
-fn summarize(id: ThreadId, messages: &[Message]) -> Thread {
+fn summarize(id: ThreadId, messages: &[MessageFacts]) -> Thread {
     let order = match id.vendor {
         VendorThread::Lectronz { order_id } => order_id,
         _ => unreachable!("Lectronz thread ids are built here"),

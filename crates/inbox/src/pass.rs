@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use futures::future::{self, Either, TryFutureExt};
 use futures::{StreamExt, TryStreamExt, stream};
 use marketplace_inbox_store::{
-    Account, ApplyReport, AuthorRole, Checkpoint, ItemVersion, Marketplace, Message, Page, Store,
-    Thread, ThreadId, awaiting_reply_since,
+    Account, ApplyReport, AuthorRole, Authored, Checkpoint, ItemVersion, Marketplace, Message,
+    MessageFacts, Page, Store, Thread, ThreadId, awaiting_reply_since,
 };
 use marketplace_runtime::pagination::{Page as ListPage, Pages};
 use serde::Serialize;
@@ -333,23 +333,23 @@ pub(crate) async fn complete_summaries(
     can_await: impl Fn(&ThreadId) -> bool,
 ) -> Result<(), InboxError> {
     let ids: Vec<ThreadId> = threads.iter().map(|t| t.id.clone()).collect();
-    let mut history: HashMap<ThreadId, Vec<Message>> = HashMap::new();
-    for message in ctx.store().messages_of(&ids).await? {
+    let mut history: HashMap<ThreadId, Vec<MessageFacts>> = HashMap::new();
+    for stored in ctx.store().message_facts(&ids).await? {
         if !messages
             .iter()
-            .any(|m| m.id == message.id && m.thread == message.thread)
+            .any(|m| m.id == stored.id && m.thread == stored.thread)
         {
             history
-                .entry(message.thread.clone())
+                .entry(stored.thread.clone())
                 .or_default()
-                .push(message);
+                .push(stored);
         }
     }
     for message in messages {
         history
             .entry(message.thread.clone())
             .or_default()
-            .push(message.clone());
+            .push(message.into());
     }
     for thread in threads {
         let all = history.remove(&thread.id).unwrap_or_default();
@@ -379,8 +379,8 @@ pub(crate) fn awaiting_after(old: Option<DateTime<Utc>>, new: &[Message]) -> Opt
 }
 
 /// The newest message time.
-pub(crate) fn last_activity(messages: &[Message]) -> Option<DateTime<Utc>> {
-    messages.iter().map(|m| m.created_at).max()
+pub(crate) fn last_activity(messages: &[impl Authored]) -> Option<DateTime<Utc>> {
+    messages.iter().map(Authored::created_at).max()
 }
 
 /// A thread id of another marketplace handed to a marketplace's module.
