@@ -411,19 +411,40 @@ impl Inbox {
 
     /// Syncs every account, concurrently; never fails as a whole: each account's
     /// error is in its report.
+    ///
+    /// Each account syncs in its own Tokio task, so on a multi-threaded runtime the
+    /// accounts' work (decoding, signing, summarizing) spreads over its threads and a
+    /// marketplace with heavy pages does not slow the others down. Dropping the
+    /// returned future stops every account's sync (each resumes from its last stored
+    /// page). Must run inside a Tokio runtime.
     pub async fn sync(&self) -> SyncReport {
         self.sync_with(&|_| {}).await
     }
 
     /// [`sync`](Self::sync), telling `progress` as each account starts, stores a
-    /// page and finishes.
+    /// page and finishes (called on the task awaiting this future).
     pub async fn sync_with(&self, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> SyncReport {
-        let runs = self
-            .inner
-            .accounts
-            .iter()
-            .map(|account| sync::sync_account(&self.inner, account, progress));
-        let accounts = futures::future::join_all(runs).await;
+        // Dropped with this future, the set aborts the accounts' tasks.
+        let mut runs = tokio::task::JoinSet::new();
+        let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+        for (index, account) in self.inner.accounts.iter().enumerate() {
+            let (inner, account, events) = (self.inner.clone(), account.clone(), events.clone());
+            runs.spawn(async move {
+                let tell = move |event| {
+                    // Fails only once this sync is dropped: nobody is told any more.
+                    let _ = events.send(event);
+                };
+                (index, sync::sync_account(&inner, &account, &tell).await)
+            });
+        }
+        drop(events);
+        // Ends when every task has finished (or panicked) and dropped its sender.
+        while let Some(event) = received.recv().await {
+            progress(event);
+        }
+        let mut accounts: Vec<(usize, AccountSyncReport)> = runs.join_all().await;
+        accounts.sort_by_key(|(index, _)| *index);
+        let accounts = accounts.into_iter().map(|(_, report)| report).collect();
         if self.inner.settings.retention.is_some()
             && let Err(e) = self.purge_expired().await
         {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use marketplace_inbox::{AccountClient, Inbox, Marketplace};
-use marketplace_mock::{Api, Faults, MockConfig, MockMarketplace, YandexQuotas};
+use marketplace_mock::{Api, Faults, Latency, MockConfig, MockMarketplace, YandexQuotas};
 use marketplace_runtime::RetryPolicy;
 
 #[tokio::test]
@@ -138,4 +138,40 @@ async fn retention_purges_old_texts_and_keeps_recent_ones() {
         .await
         .unwrap();
     assert_eq!(purged as usize, texts.len() - 1);
+}
+
+#[tokio::test]
+async fn a_dropped_sync_stops_every_account_and_the_next_one_completes() {
+    let mock = mock(30).await;
+    for api in APIS {
+        mock.set_faults(
+            api,
+            Faults {
+                latency: Latency::Fixed(Duration::from_millis(20)),
+                ..Faults::default()
+            },
+        );
+    }
+    let store = memory_store().await;
+    let inbox = Access::of(&mock).builder(store.clone()).build().unwrap();
+
+    // Each account syncs in its own task: dropping the sync must stop them all, not
+    // leave them running detached.
+    let dropped = tokio::time::timeout(Duration::from_millis(150), inbox.sync()).await;
+    assert!(dropped.is_err(), "the sync takes longer than 150 ms");
+    // Requests already on their way may still arrive; after that, nothing.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let sent = |mock: &MockMarketplace| APIS.map(|api| requests(mock, api).len());
+    let after_drop = sent(&mock);
+    assert!(after_drop.iter().all(|&n| n > 0), "{after_drop:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sent(&mock),
+        after_drop,
+        "requests sent after the sync was dropped"
+    );
+
+    mock.set_faults(Api::SkyhubSac, Faults::default());
+    assert!(inbox.sync().await.is_ok());
+    assert_eq!(stored_census(&store).await, world_census(&mock));
 }
