@@ -135,7 +135,7 @@ pub(crate) async fn inject(
         };
         (delay, fault)
     };
-    tokio::time::sleep(delay).await;
+    crate::delay::sleep(delay).await;
     match fault {
         None => next.run(request).await,
         Some(Fault::Error) => {

@@ -38,6 +38,7 @@
 //! ```
 
 mod admin;
+mod delay;
 mod faults;
 mod http_util;
 mod journal;
