@@ -226,6 +226,8 @@ async fn fan_out(binary: &Path) -> Result<String, String> {
 #[derive(Serialize, Deserialize)]
 struct Large {
     threads: usize,
+    /// A lone request's round trip on the mock before the sync, latency included.
+    round_trip_us: u64,
     /// Where the SQLite file was (`TMPDIR`): a disk, or memory (tmpfs).
     store_dir: String,
     wall_ms: u64,
@@ -248,9 +250,9 @@ fn large_in_child(threads: usize) -> Result<String, String> {
     Ok(format_large(&large))
 }
 
-/// The critical path of a first sync of `account` at `latency`: a pass reads one page's
-/// items (`in_flight` at a time) while it lists the next page and stores the one
-/// before, so each page costs its rounds of item reads, and at least one round trip.
+/// The critical path of a first sync of `account` at `latency`: a pass keeps
+/// `in_flight` item reads going across pages (listing and storing overlap them), so
+/// its items cost ⌈items / in_flight⌉ rounds of one round trip each.
 fn bound(account: &AccountSyncReport, tickets: usize, latency: f64) -> (String, f64) {
     let (items, page, in_flight) = match account.account.marketplace {
         Marketplace::Lectronz => (
@@ -262,12 +264,12 @@ fn bound(account: &AccountSyncReport, tickets: usize, latency: f64) -> (String, 
         Marketplace::Yandex => (account.threads_new as usize, 20, 4),
         Marketplace::Skyhub => (tickets, 25, LARGE_CONCURRENCY),
     };
-    let pages = items.div_ceil(page);
-    let rounds = page.div_ceil(in_flight).max(1);
-    let seconds = (pages * rounds) as f64 * latency;
+    let rounds = items.div_ceil(in_flight).max(1);
+    let seconds = rounds as f64 * latency;
     (
         format!(
-            "⌈{items} / {page}⌉ = {pages} pages × ⌈{page} / {in_flight}⌉ rounds of reads × {} ms = {seconds:.1} s",
+            "⌈{items} / {in_flight}⌉ = {rounds} rounds of reads × {} ms = {seconds:.1} s \
+             (pages of {page})",
             latency * 1000.0
         ),
         seconds,
@@ -309,9 +311,12 @@ fn format_large(large: &Large) -> String {
     let _ = writeln!(
         out,
         "\nAll accounts together: {wall:.1} s, {:.2}× the slowest critical path ({slowest:.1} s); \
-         peak RSS of the syncing process {:.1} MiB.\n",
+         peak RSS of the syncing process {:.1} MiB. A lone request took {:.2} ms on the idle \
+         mock before the sync ({LARGE_LATENCY_MS} ms of it added latency; the mean of 100 in \
+         a row).\n",
         wall / slowest,
-        large.peak_rss_kb as f64 / 1024.0
+        large.peak_rss_kb as f64 / 1024.0,
+        large.round_trip_us as f64 / 1000.0
     );
     let _ = writeln!(
         out,
@@ -351,6 +356,7 @@ pub async fn large(threads: usize) -> Result<String, String> {
     let binary = crate::mock::binary()?;
     let mock = start(&binary, threads, LARGE_MESSAGES)?;
     set_latency(&mock, LARGE_LATENCY_MS).await?;
+    let round_trip_us = lone_round_trip(&mock).await?;
     let path =
         std::env::temp_dir().join(format!("marketplace-bench-inbox-{}.db", std::process::id()));
     let store = Arc::new(SqliteStore::open(&path).await.map_err(|e| e.to_string())?);
@@ -376,6 +382,7 @@ pub async fn large(threads: usize) -> Result<String, String> {
     }
     serde_json::to_string(&Large {
         threads,
+        round_trip_us,
         store_dir: std::env::temp_dir().display().to_string(),
         wall_ms: wall.as_millis() as u64,
         peak_rss_kb,
@@ -383,6 +390,32 @@ pub async fn large(threads: usize) -> Result<String, String> {
         incremental: incremental.accounts,
     })
     .map_err(|e| e.to_string())
+}
+
+/// Round trips the critical path counts [`LARGE_LATENCY_MS`] for: the mean of 100
+/// one-message Lectronz list requests in a row on the otherwise idle mock, in µs.
+async fn lone_round_trip(mock: &Mock) -> Result<u64, String> {
+    const REQUESTS: u32 = 100;
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/api/v1/messages?limit=1",
+        mock.field("Lectronz", "base URL")?
+    );
+    let key = mock.field("Lectronz", "API key")?;
+    let started = Instant::now();
+    for _ in 0..REQUESTS {
+        let answer = http
+            .get(&url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !answer.status().is_success() {
+            return Err(format!("timing a round trip: {}", answer.status()));
+        }
+        answer.bytes().await.map_err(|e| e.to_string())?;
+    }
+    Ok((started.elapsed() / REQUESTS).as_micros() as u64)
 }
 
 /// A buyer writes in [`CHANGED`] stored threads of each marketplace (admin calls).
