@@ -189,6 +189,25 @@ async fn measure(binary: &Path) -> Result<String, String> {
     Ok(out)
 }
 
+/// One GET on the mock with `authorization`, its body read; an error if not 2xx.
+pub(crate) async fn get(
+    http: &reqwest::Client,
+    url: &str,
+    authorization: &str,
+) -> Result<(), String> {
+    let response = http
+        .get(url)
+        .header("authorization", authorization)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("the mock answered {}", response.status()));
+    }
+    response.bytes().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// Sends `requests` GETs from [`CONNECTIONS`] callers; returns requests per second.
 async fn load(
     http: &reqwest::Client,
@@ -208,16 +227,7 @@ async fn load(
         );
         callers.push(tokio::spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < requests {
-                let response = http
-                    .get(&url)
-                    .header("authorization", &bearer)
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if !response.status().is_success() {
-                    return Err(format!("the mock answered {}", response.status()));
-                }
-                response.bytes().await.map_err(|e| e.to_string())?;
+                get(&http, &url, &bearer).await?;
             }
             Ok::<(), String>(())
         }));
