@@ -312,8 +312,9 @@ impl InboxBuilder {
         self
     }
 
-    /// Reads (histories, messages) in flight at once per account during a sync
-    /// (default [`DEFAULT_CONCURRENCY`]); the client's own limits still apply.
+    /// Reads (histories, messages) in flight at once per account, across all the
+    /// pages a sync pass reads ahead and any refresh running beside it (default
+    /// [`DEFAULT_CONCURRENCY`]); the client's own limits still apply.
     pub fn concurrency(mut self, reads: usize) -> Self {
         self.settings.concurrency = reads.max(1);
         self
