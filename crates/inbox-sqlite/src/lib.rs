@@ -957,6 +957,25 @@ impl Store for SqliteStore {
         })
     }
 
+    fn thread_outbox<'a>(
+        &'a self,
+        thread: &'a ThreadId,
+        state: OutboxState,
+    ) -> BoxFuture<'a, Result<Vec<OutboxEntry>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE thread_key = ?1 AND state = ?2 \
+                 ORDER BY id ASC"
+            ))
+            .bind(thread.to_string())
+            .bind(state.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            rows.iter().map(outbox_from_row).collect()
+        })
+    }
+
     fn purge_before(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<PurgeReport>> {
         Box::pin(async move {
             let cutoff = ts(cutoff)?;

@@ -484,6 +484,69 @@ async fn outbox_pending_to_sent_records_the_vendor_id() {
 }
 
 #[tokio::test]
+async fn thread_outbox_gives_one_threads_entries_in_a_state_through_an_index() {
+    for t in both().await {
+        let s = &t.store;
+        let on = |thread: &str, text: &str| NewReply {
+            thread: tid(thread),
+            ..reply(text)
+        };
+        let first = s.enqueue_reply(&on(SKYHUB, "first")).await.unwrap();
+        let elsewhere = s.enqueue_reply(&on(YANDEX, "elsewhere")).await.unwrap();
+        let second = s.enqueue_reply(&on(SKYHUB, "second")).await.unwrap();
+        let pending = s.enqueue_reply(&on(SKYHUB, "pending")).await.unwrap();
+        let mut sent = Vec::new();
+        for (e, id) in [(&second, "2"), (&elsewhere, "9"), (&first, "1")] {
+            sent.push(
+                s.mark_sent(e.id, Some(MessageId::vendor(id)))
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            s.thread_outbox(&tid(SKYHUB), OutboxState::Sent)
+                .await
+                .unwrap(),
+            vec![sent[2].clone(), sent[0].clone()],
+            "{}: the thread's sent replies, oldest first",
+            t.name
+        );
+        assert_eq!(
+            s.thread_outbox(&tid(SKYHUB), OutboxState::Pending)
+                .await
+                .unwrap(),
+            vec![pending],
+            "{}",
+            t.name
+        );
+        assert!(
+            s.thread_outbox(&tid(METRO), OutboxState::Sent)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Found through the index, not by reading every sent reply.
+        let plan: Vec<String> = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE thread_key = ?1 AND state = ?2 \
+             ORDER BY id ASC",
+        )
+        .bind(SKYHUB)
+        .bind("sent")
+        .fetch_all(s.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| sqlx::Row::get(row, "detail"))
+        .collect();
+        assert!(
+            plan.iter().any(|step| step.contains("outbox_by_thread")),
+            "{}: {plan:?}",
+            t.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn outbox_sent_without_an_id_gets_it_filled_in_once() {
     for t in both().await {
         let s = &t.store;

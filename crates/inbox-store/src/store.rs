@@ -365,6 +365,15 @@ pub trait Store: Send + Sync {
     /// Outbox entries in a state, oldest first.
     fn outbox(&self, state: OutboxState) -> BoxFuture<'_, Result<Vec<OutboxEntry>>>;
 
+    /// One thread's outbox entries in a state, oldest first: a reply's reconciliation
+    /// reads its thread's `sent` replies, so its cost must not grow with every reply
+    /// the seller ever sent.
+    fn thread_outbox<'a>(
+        &'a self,
+        thread: &'a ThreadId,
+        state: OutboxState,
+    ) -> BoxFuture<'a, Result<Vec<OutboxEntry>>>;
+
     /// Retention: blanks the text, attachments and raw value of messages created before
     /// `cutoff`, and the text and attachments of `sent`/`failed` replies recorded before
     /// it. Blanked messages stay blank when a later sync sees them again.

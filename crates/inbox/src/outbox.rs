@@ -110,9 +110,9 @@ async fn check_conflict(
         OutboxState::Unknown,
         OutboxState::Sent,
     ] {
-        for entry in inner.store.outbox(state).await? {
+        for entry in inner.store.thread_outbox(thread, state).await? {
             let not_in_history = entry.vendor_message_id.is_none();
-            if entry.thread == *thread && entry.created_at > seen_at && not_in_history {
+            if entry.created_at > seen_at && not_in_history {
                 since.push(entry.id.to_string());
             }
         }
@@ -326,10 +326,10 @@ async fn find(ctx: &Ctx<'_>, entry: &OutboxEntry) -> Result<bool, InboxError> {
         .unwrap_or(entry.created_at);
     let claimed: Vec<MessageId> = ctx
         .store()
-        .outbox(OutboxState::Sent)
+        .thread_outbox(&entry.thread, OutboxState::Sent)
         .await?
         .into_iter()
-        .filter(|e| e.id != entry.id && e.thread == entry.thread)
+        .filter(|e| e.id != entry.id)
         .filter_map(|e| e.vendor_message_id)
         .collect();
     let found = ctx
