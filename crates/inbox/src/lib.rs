@@ -149,7 +149,9 @@ pub struct Reply {
     pub attachments: Vec<OutgoingAttachment>,
     /// The last message of the thread its author saw: if a seller message (a
     /// colleague's) arrived after it, the reply is refused with
-    /// [`InboxError::Conflict`].
+    /// [`InboxError::Conflict`]. The thread is read from the marketplace first (one
+    /// refresh), so an answer sent from another inbox or the marketplace's own tools
+    /// counts, not only what this store has synced.
     pub last_seen: Option<MessageId>,
     /// Send even if a colleague answered since `last_seen`.
     pub force: bool,

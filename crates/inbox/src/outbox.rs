@@ -72,6 +72,9 @@ pub(crate) async fn reply(inner: &Inner, reply: Reply) -> Result<OutboxEntry, In
         .await?
         .ok_or_else(|| InboxError::NotFound(id.clone()))?;
     if let (Some(last_seen), false) = (&reply.last_seen, reply.force) {
+        // A colleague may have answered from another inbox or in the marketplace's
+        // own tools: the check reads what the buyer sees, not only what was synced.
+        refresh(&Ctx::new(inner, state, &no_progress), &thread).await?;
         check_conflict(inner, id, last_seen).await?;
     }
     let entry = inner

@@ -220,6 +220,42 @@ async fn a_reply_after_a_colleagues_answer_is_refused_unless_forced() {
 }
 
 #[tokio::test]
+async fn a_colleagues_answer_from_another_inbox_is_a_conflict_on_every_marketplace() {
+    let (mock, _store, inbox) = synced(20).await;
+    // A colleague on another machine: the same accounts, a store of their own.
+    let colleague = Access::of(&mock)
+        .builder(memory_store().await)
+        .build()
+        .unwrap();
+    assert!(colleague.sync().await.is_ok());
+    for marketplace in MARKETPLACES {
+        let thread = awaiting(&inbox, marketplace).await;
+        let seen = inbox
+            .messages(&thread.id)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .id
+            .clone();
+        let api = api_of(marketplace);
+        let before = sends(&mock, api).len();
+        colleague
+            .reply(Reply::text(thread.id.clone(), "Answered by a colleague."))
+            .await
+            .unwrap_or_else(|e| panic!("{marketplace}: {e}"));
+
+        // This store has not synced the colleague's answer: the reply reads the
+        // thread before it checks.
+        let mut late = Reply::text(thread.id.clone(), "Answered twice?");
+        late.last_seen = Some(seen);
+        let err = inbox.reply(late).await.unwrap_err();
+        assert!(err.is_conflict(), "{marketplace}: {err}");
+        assert_eq!(sends(&mock, api).len(), before + 1, "{marketplace}");
+    }
+}
+
+#[tokio::test]
 async fn what_a_marketplace_cannot_do_is_unsupported_and_sends_nothing() {
     let (mock, _store, inbox) = synced(20).await;
     let account = |m| Account::new(m, ACCOUNT).unwrap();
