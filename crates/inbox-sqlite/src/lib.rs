@@ -380,10 +380,16 @@ impl SqliteStore {
         let turn = self.writer.clone().lock_owned().await;
         // IMMEDIATE: take the write lock first, so a transaction that reads before it
         // writes never fails to upgrade (SQLITE_BUSY) next to a writer of another process.
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        //
+        // On a task of its own: a caller dropping this future (a timeout, a cancelled
+        // sync) while sqlx's `BEGIN` is acknowledged would leave the connection inside
+        // a transaction no `Transaction` owns, and every later `BEGIN IMMEDIATE` on it
+        // fails. The task always finishes the begin; a transaction nobody takes is
+        // dropped with the task's output, which rolls it back.
+        let pool = self.pool.clone();
+        let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
             .await
+            .map_err(backend)?
             .map_err(backend)?;
         Ok((turn, tx))
     }

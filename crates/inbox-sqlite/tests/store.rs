@@ -1122,3 +1122,28 @@ async fn a_row_twice_in_one_page_counts_as_if_applied_one_after_the_other() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_dropped_at_any_point_leaves_the_store_writable() {
+    for t in both().await {
+        let s = &t.store;
+        let page = metro_page();
+        let acct = account(&page.threads[0].id);
+        // Callers drop futures (a timeout, a cancelled sync): each write is dropped
+        // after a different number of polls, some inside `BEGIN`, some later.
+        let first = checkpoint("chats", 1);
+        for polls in 0..400 {
+            let mut write = s.apply_page(&acct, &page, &first);
+            for _ in 0..polls % 40 {
+                if futures::poll!(write.as_mut()).is_ready() {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+        s.apply_page(&acct, &page, &checkpoint("chats", 2))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(count(s, "threads").await, 1, "{}", t.name);
+    }
+}
