@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::*;
 use marketplace_inbox::{
-    Account, AuthorRole, Inbox, InboxError, Interrupt, Marketplace, OutboxState, Reply, Thread,
-    ThreadFilter, VendorThread,
+    Account, AuthorRole, Inbox, InboxError, Interrupt, Marketplace, MessageId, OutboxState, Reply,
+    Thread, ThreadFilter, VendorThread,
 };
 use marketplace_inbox_sqlite::SqliteStore;
 use marketplace_mock::{Api, MockMarketplace};
@@ -192,18 +192,17 @@ async fn a_reply_neither_confirmed_nor_ruled_out_becomes_unknown_and_is_never_se
     assert!(sends(&mock, Api::YandexMarketChats).is_empty());
 }
 
+/// The id of the newest message of `thread` in `inbox`'s store.
+async fn last_message(inbox: &Inbox, thread: &Thread) -> MessageId {
+    let messages = inbox.messages(&thread.id).await.unwrap();
+    messages.last().unwrap().id.clone()
+}
+
 #[tokio::test]
 async fn a_reply_after_a_colleagues_answer_is_refused_unless_forced() {
     let (mock, _store, inbox) = synced(20).await;
     let thread = awaiting(&inbox, Marketplace::Lectronz).await;
-    let seen = inbox
-        .messages(&thread.id)
-        .await
-        .unwrap()
-        .last()
-        .unwrap()
-        .id
-        .clone();
+    let seen = last_message(&inbox, &thread).await;
     // A colleague answers.
     inbox
         .reply(Reply::text(thread.id.clone(), "First answer"))
@@ -230,14 +229,7 @@ async fn a_colleagues_answer_from_another_inbox_is_a_conflict_on_every_marketpla
     assert!(colleague.sync().await.is_ok());
     for marketplace in MARKETPLACES {
         let thread = awaiting(&inbox, marketplace).await;
-        let seen = inbox
-            .messages(&thread.id)
-            .await
-            .unwrap()
-            .last()
-            .unwrap()
-            .id
-            .clone();
+        let seen = last_message(&inbox, &thread).await;
         let api = api_of(marketplace);
         let before = sends(&mock, api).len();
         colleague
