@@ -8,6 +8,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -76,10 +77,11 @@ fn run(queue: Receiver<Wake>) {
     let mut due: BinaryHeap<Reverse<Wake>> = BinaryHeap::new();
     loop {
         let now = Instant::now();
-        while due.peek().is_some_and(|Reverse(next)| next.at <= now) {
-            let Some(Reverse(next)) = due.pop() else {
+        while let Some(next) = due.peek_mut() {
+            if next.0.at > now {
                 break;
-            };
+            }
+            let Reverse(next) = PeekMut::pop(next);
             // The answer's request may be gone (client hung up): nothing to wake.
             let _ = next.wake.send(());
         }
